@@ -1,0 +1,3 @@
+"""Durable PostgreSQL-only background task system for a personal assistant."""
+
+__version__ = "0.1.0"

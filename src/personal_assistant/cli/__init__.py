@@ -1,0 +1,1 @@
+"""The ``pa-tasks`` admin command line: one module per command group."""

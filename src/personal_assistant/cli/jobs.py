@@ -1,0 +1,86 @@
+"""``pa-tasks jobs``: list, show, retry and cancel jobs."""
+
+from __future__ import annotations
+
+import typer
+
+from personal_assistant.cli.output import table, when
+from personal_assistant.cli.runtime import console, in_session, print_json
+from personal_assistant.errors import BadInput
+from personal_assistant.jobs import control, inspect
+from personal_assistant.settings import QUEUES
+
+app = typer.Typer(help="Inspect and act on jobs.", no_args_is_help=True)
+
+
+def _check_filters(status: str | None, queue: str | None) -> None:
+    if status is not None and status not in inspect.STATUSES:
+        raise BadInput(f"unknown status {status!r}; statuses are {', '.join(inspect.STATUSES)}")
+    if queue is not None and queue not in QUEUES:
+        raise BadInput(f"unknown queue {queue!r}; queues are {', '.join(QUEUES)}")
+
+
+@app.command("list")
+def list_jobs(
+    status: str | None = typer.Option(None, help="todo, doing, succeeded, failed, ..."),
+    queue: str | None = typer.Option(None, help="Only this queue."),
+    task: str | None = typer.Option(None, help="Only this task (full name)."),
+    limit: int = typer.Option(50, min=1, max=10_000, help="At most this many, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List jobs, newest first."""
+    _check_filters(status, queue)
+    jobs = in_session(
+        lambda s: inspect.list_jobs(s, status=status, queue=queue, task=task, limit=limit)
+    )
+    if as_json:
+        print_json([job.as_json() for job in jobs])
+        return
+    table(
+        "Jobs",
+        ["id", "task", "queue", "status", "prio", "attempts", "scheduled", "updated"],
+        (
+            [j.id, j.task, j.queue, j.status, j.priority, j.attempts, when(j.scheduled_at),
+             when(j.updated_at)]
+            for j in jobs
+        ),
+    )
+
+
+@app.command("show")
+def show_job(
+    job_id: int = typer.Argument(..., help="The job id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show a job, its result and its events timeline."""
+    detail = in_session(lambda s: inspect.get_job(s, job_id))
+    if as_json:
+        print_json(detail.as_json())
+        return
+    job = detail.job
+    console.print(f"[bold]Job {job.id}[/]  {job.task}  on {job.queue}  [bold]{job.status}[/]")
+    console.print(
+        f"priority {job.priority}, attempts {job.attempts}, lock {job.lock or '-'}, "
+        f"queueing lock {job.queueing_lock or '-'}, scheduled {when(job.scheduled_at)}"
+    )
+    console.print(f"args {job.args}")
+    if detail.result is not None:
+        console.print(f"result {detail.result}")
+    table("Events", ["at", "event"], ([when(e["at"]), e["type"]] for e in detail.events))
+
+
+@app.command("retry")
+def retry_job(job_id: int = typer.Argument(..., help="A failed, cancelled or aborted job.")) -> None:
+    """Put a failed, cancelled or aborted job back in its queue."""
+    status = in_session(lambda s: control.retry_job(s, job_id))
+    typer.echo(f"job {job_id} is {status}")
+
+
+@app.command("cancel")
+def cancel_job(
+    job_id: int = typer.Argument(..., help="The job id."),
+    abort: bool = typer.Option(False, "--abort", help="Also ask a running job to stop."),
+) -> None:
+    """Cancel a waiting job; with --abort, stop a running one."""
+    status = in_session(lambda s: control.cancel_job(s, job_id, abort=abort))
+    typer.echo(f"job {job_id} is {status}")

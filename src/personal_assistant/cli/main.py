@@ -1,0 +1,52 @@
+"""``pa-tasks``: the admin command line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from personal_assistant.cli import db, jobs
+from personal_assistant.cli.defer import defer_command
+from personal_assistant.cli.overview import queues_command, tasks_command
+from personal_assistant.cli.runtime import fail, translate
+from personal_assistant.cli.worker import up_command, worker_command
+
+app = typer.Typer(
+    name="pa-tasks",
+    help="Durable background tasks for the personal assistant, on PostgreSQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("defer")(defer_command)
+app.command("queues")(queues_command)
+app.command("tasks")(tasks_command)
+app.command("worker")(worker_command)
+app.command("up")(up_command)
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(db.app, name="db")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every failure is one line on stderr and a non-zero exit status."""
+    try:
+        status = app(args=argv, prog_name="pa-tasks", standalone_mode=False)
+    except typer.Abort:
+        raise SystemExit(130) from None
+    except typer.TyperException as exc:  # usage errors: typer prints them itself
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:
+        error = translate(exc)
+        if error is None:
+            raise
+        fail(str(error), error.exit_code)
+    if isinstance(status, int) and status:
+        raise SystemExit(status)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""Database access: URL resolution, SQLAlchemy models, engine and sessions."""

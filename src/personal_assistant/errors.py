@@ -1,0 +1,41 @@
+"""One root exception for the product; each class's docstring is its default message.
+
+The CLI turns any ``AssistantError`` into one line on stderr and ``exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Something went wrong."""
+
+    exit_code = 1
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+
+class BadInput(AssistantError):
+    """The input was not valid."""
+
+    exit_code = 2
+
+
+class NotFound(BadInput):
+    """No such object."""
+
+
+class ConfigError(AssistantError):
+    """A setting is not valid."""
+
+    exit_code = 2
+
+
+class DatabaseUnavailable(AssistantError):
+    """The database cannot be reached."""
+
+    exit_code = 2
+
+
+class EmbeddedDatabaseError(AssistantError):
+    """The embedded PostgreSQL server could not be started."""

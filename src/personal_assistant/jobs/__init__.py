@@ -1,0 +1,1 @@
+"""Services over procrastinate's job tables: inspect, control, rescue and retention."""

@@ -1,0 +1,1 @@
+"""The procrastinate app, its task domains, middleware, retry policies and supervision."""

@@ -1,0 +1,94 @@
+"""Cross-cutting work around every job: timeout, result recording, one log line.
+
+This is procrastinate worker middleware, installed through the app's worker defaults,
+so ``procrastinate ... worker`` and ``pa-tasks worker`` behave the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from procrastinate import JobContext
+from procrastinate.middleware import AsyncCallNext
+from procrastinate.worker import Worker
+
+from personal_assistant.errors import AssistantError
+from personal_assistant.workers.declare import spec_of
+
+logger = logging.getLogger("personal_assistant.jobs")
+
+RESULT_MAX_BYTES = 16_384
+
+RECORD_RESULT = """
+INSERT INTO job_results (job_id, task_name, result)
+VALUES (%(job_id)s, %(task_name)s, %(result)s)
+ON CONFLICT (job_id) DO UPDATE SET result = EXCLUDED.result, recorded_at = now()
+"""
+
+
+class JobTimeout(AssistantError):
+    """The job ran past its timeout and was cancelled."""
+
+
+def capped_result(result: Any) -> Any:
+    """The result itself, or a marker when it is too large to keep."""
+    encoded = json.dumps(result, default=str)
+    if len(encoded) > RESULT_MAX_BYTES:
+        return {"truncated": True, "bytes": len(encoded)}
+    return json.loads(encoded)
+
+
+async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: Worker) -> Any:
+    job = context.job
+    task = worker.app.tasks.get(job.task_name)
+    spec = spec_of(task) if task else None
+    timeout = spec.timeout if spec else None
+    started = time.perf_counter()
+    outcome = "succeeded"
+    try:
+        async with asyncio.timeout(timeout) as deadline:
+            result = await call_next()
+    except TimeoutError:
+        if deadline.expired():
+            outcome = "timeout"
+            raise JobTimeout(f"{job.task_name} ran past its {timeout:g} s timeout") from None
+        outcome = "failed"
+        raise
+    except asyncio.CancelledError:
+        outcome = "aborted"
+        raise
+    except BaseException:
+        outcome = "failed"
+        raise
+    else:
+        if result is not None:
+            await worker.app.connector.execute_query_async(
+                RECORD_RESULT,  # type: ignore[arg-type]
+                job_id=job.id,
+                task_name=job.task_name,
+                result=capped_result(result),
+            )
+        return result
+    finally:
+        duration = time.perf_counter() - started
+        logger.log(
+            logging.WARNING if outcome in ("failed", "timeout") else logging.INFO,
+            "job %s[%s] %s in %.3f s",
+            job.task_name,
+            job.id,
+            outcome,
+            duration,
+            extra={
+                "action": f"job_{outcome}",
+                "job_id": job.id,
+                "task": job.task_name,
+                "queue": job.queue,
+                "attempt": job.attempts + 1,
+                "duration_s": round(duration, 6),
+                "worker": context.worker_name,
+            },
+        )

@@ -1,0 +1,189 @@
+"""Run a procrastinate worker that outlives its database connections.
+
+procrastinate's worker stops when a side task (heartbeat, listener) fails, and its
+LISTEN connection can die silently across a PostgreSQL restart. The supervisor runs the
+worker in a loop: a watchdog notices a lost database or a restarted server (a new
+``pg_postmaster_start_time``) and restarts the worker, which re-opens LISTEN. Jobs that
+were running when the connection died are left ``doing`` and come back through the
+stalled-job rescue, so none is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from procrastinate import App
+from procrastinate.worker import Worker
+
+from personal_assistant.db.url import database_url
+from personal_assistant.settings import get_settings
+
+logger = logging.getLogger("personal_assistant.worker")
+
+RESTART_GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    queues: list[str] | None
+    concurrency: int
+    name: str
+    shutdown_timeout: float
+
+
+class DatabaseChanged(Exception):
+    """The database went away or restarted under the worker."""
+
+
+async def _postmaster_started_at(url: str, timeout: float) -> datetime:
+    async with await psycopg.AsyncConnection.connect(
+        url, connect_timeout=max(1, int(timeout)), autocommit=True
+    ) as conn:
+        row = await (await conn.execute("SELECT pg_postmaster_start_time()")).fetchone()
+        assert row is not None
+        started: datetime = row[0]
+        return started
+
+
+async def wait_for_database(url: str, stop: asyncio.Event) -> datetime | None:
+    """Block until the database answers; return its start time (None if stopping)."""
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            return await _postmaster_started_at(url, timeout=5)
+        except (psycopg.Error, OSError) as exc:
+            logger.warning(
+                "database unreachable, retrying in %.1f s: %s",
+                delay,
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                extra={"action": "database_unreachable"},
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 2.0)
+    return None
+
+
+async def watch_database(url: str, started_at: datetime, interval: float) -> None:
+    """Return (by raising) once the database is lost or has restarted."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            now_started = await _postmaster_started_at(url, timeout=interval + 3)
+        except (psycopg.Error, OSError) as exc:
+            raise DatabaseChanged(f"database lost: {exc}") from exc
+        if now_started != started_at:
+            raise DatabaseChanged("database restarted")
+
+
+async def run_supervised(config: WorkerConfig, stop: asyncio.Event | None = None) -> None:
+    from personal_assistant.workers.app import app
+
+    stop = stop or _stop_on_signals()
+    url = database_url()
+    while not stop.is_set():
+        started_at = await wait_for_database(url, stop)
+        if started_at is None:
+            break
+        logger.info(
+            "worker %s starting on %s (concurrency %d)",
+            config.name,
+            ", ".join(config.queues or ["all queues"]),
+            config.concurrency,
+            extra={"action": "worker_start", "queues": config.queues},
+        )
+        try:
+            async with app.open_async():
+                reason = await _run_until_restart(app, config, url, started_at, stop)
+        except Exception as exc:  # the database vanished mid-way: restart
+            reason = f"{type(exc).__name__}: {exc}"
+        if not stop.is_set():
+            logger.warning(
+                "worker loop ended (%s); restarting",
+                reason,
+                extra={"action": "worker_restart", "reason": reason},
+            )
+            await asyncio.sleep(0.2)
+    logger.info("worker %s stopped", config.name, extra={"action": "worker_stop"})
+
+
+async def _run_until_restart(
+    app: App, config: WorkerConfig, url: str, started_at: datetime, stop: asyncio.Event
+) -> str:
+    settings = get_settings()
+    worker = Worker(
+        app=app,
+        **{
+            **app.worker_defaults,
+            "queues": config.queues,
+            "concurrency": config.concurrency,
+            "name": config.name,
+            "install_signal_handlers": False,
+            "shutdown_graceful_timeout": config.shutdown_timeout,
+        },
+    )
+    running = asyncio.create_task(worker.run())
+    watchdog = asyncio.create_task(
+        watch_database(url, started_at, settings.watchdog_interval_seconds)
+    )
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({running, watchdog, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (watchdog, stopping):
+        task.cancel()
+    reason = _reason(running, watchdog, stop)
+    if not stop.is_set():
+        # The database went away: running jobs cannot record their outcome anyway,
+        # so do not hold new work back for the full grace period.
+        worker.shutdown_graceful_timeout = min(config.shutdown_timeout, RESTART_GRACE_SECONDS)
+    worker.stop()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await asyncio.wait_for(running, config.shutdown_timeout + 10)
+    return reason
+
+
+def _reason(worker: asyncio.Task[None], watchdog: asyncio.Task[None], stop: asyncio.Event) -> str:
+    if stop.is_set():
+        return "stop requested"
+    if watchdog.done() and not watchdog.cancelled() and watchdog.exception():
+        return str(watchdog.exception())
+    if worker.done() and not worker.cancelled() and worker.exception():
+        return f"worker failed: {worker.exception()}"
+    return "worker returned"
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _request_stop, stop, signum)
+    return stop
+
+
+def _request_stop(stop: asyncio.Event, signum: int) -> None:
+    logger.info(
+        "received %s, shutting down gracefully",
+        signal.Signals(signum).name,
+        extra={"action": "worker_stopping"},
+    )
+    stop.set()
+
+
+def parse_queues(text: str | None, known: Iterable[str]) -> list[str] | None:
+    """``a,b`` into a list of known queue names; ``None`` (or empty) means all queues."""
+    from personal_assistant.errors import BadInput
+
+    if not text:
+        return None
+    queues = [q.strip() for q in text.split(",") if q.strip()]
+    known_set = set(known)
+    unknown = [q for q in queues if q not in known_set]
+    if unknown:
+        raise BadInput(f"unknown queue {unknown[0]!r}; queues are {', '.join(sorted(known_set))}")
+    return queues
