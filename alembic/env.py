@@ -11,11 +11,11 @@ from typing import Any
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from personal_assistant.db.models import Base
+from personal_assistant.db.base import load_all_models
 from personal_assistant.db.schema_filters import include_name, include_object
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = load_all_models()
 
 
 def _url() -> str:

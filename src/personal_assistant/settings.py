@@ -80,7 +80,9 @@ class Settings(BaseSettings):
             return None
         assert value is not None
         if not value.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-            raise ValueError("must start with postgresql://, e.g. postgresql://user:pw@host:5432/db")
+            raise ValueError(
+                "must start with postgresql://, e.g. postgresql://user:pw@host:5432/db"
+            )
         return value
 
     @field_validator("pool_max_size")
@@ -103,6 +105,4 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ConfigError(
-            f"invalid setting {_env_name(first['loc'])}: {first['msg']}"
-        ) from None
+        raise ConfigError(f"invalid setting {_env_name(first['loc'])}: {first['msg']}") from None

@@ -40,8 +40,16 @@ def list_jobs(
         "Jobs",
         ["id", "task", "queue", "status", "prio", "attempts", "scheduled", "updated"],
         (
-            [j.id, j.task, j.queue, j.status, j.priority, j.attempts, when(j.scheduled_at),
-             when(j.updated_at)]
+            [
+                j.id,
+                j.task,
+                j.queue,
+                j.status,
+                j.priority,
+                j.attempts,
+                when(j.scheduled_at),
+                when(j.updated_at),
+            ]
             for j in jobs
         ),
     )
@@ -70,7 +78,9 @@ def show_job(
 
 
 @app.command("retry")
-def retry_job(job_id: int = typer.Argument(..., help="A failed, cancelled or aborted job.")) -> None:
+def retry_job(
+    job_id: int = typer.Argument(..., help="A failed, cancelled or aborted job."),
+) -> None:
     """Put a failed, cancelled or aborted job back in its queue."""
     status = in_session(lambda s: control.retry_job(s, job_id))
     typer.echo(f"job {job_id} is {status}")

@@ -35,8 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         raise SystemExit(130) from None
     except typer.TyperException as exc:  # usage errors: typer prints them itself
-        exc.show()
-        raise SystemExit(exc.exit_code) from None
+        exc.show()  # type: ignore[attr-defined]
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except Exception as exc:

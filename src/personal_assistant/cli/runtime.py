@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 import psycopg
 import sqlalchemy.exc
 from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.db.session import dispose_engine, session_scope
 from personal_assistant.errors import AssistantError, DatabaseUnavailable
-from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 

@@ -65,10 +65,10 @@ def up_command(
         else f"embedded PostgreSQL in {settings.embedded_data_dir}"
     )
     console.print(f"[bold]personal assistant tasks[/] - database: {where}")
-    console.print(f"  url        {mask_password(url)}  (psql \"$(pa-tasks db url)\")")
+    console.print(f'  url        {mask_password(url)}  (psql "$(pa-tasks db url)")')
     console.print(f"  schema     {migrate.current_revision(url)}")
     console.print(f"  worker     {name} on {', '.join(QUEUES)}, with periodic jobs")
-    console.print("  try        pa-tasks defer ping --args '{\"message\": \"hi\"}'")
+    console.print('  try        pa-tasks defer ping --args \'{"message": "hi"}\'')
     console.print("             pa-tasks jobs list   pa-tasks queues   pa-tasks tasks")
     console.print("  stop       Ctrl-C (graceful)")
     _run(

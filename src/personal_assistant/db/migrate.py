@@ -64,8 +64,9 @@ def drift(url: str | None = None) -> list[Any]:
     """Differences between the models and the database, as alembic sees them."""
     from alembic.autogenerate import compare_metadata
 
-    from personal_assistant.db.models import Base
+    from personal_assistant.db.base import load_all_models
 
+    metadata = load_all_models()
     config = alembic_config(url)
     script = ScriptDirectory.from_config(config)
     engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
@@ -78,10 +79,10 @@ def drift(url: str | None = None) -> list[Any]:
                     "include_name": include_name,
                     "compare_type": True,
                     "compare_server_default": True,
-                    "target_metadata": Base.metadata,
+                    "target_metadata": metadata,
                 },
             )
-            return list(compare_metadata(context, Base.metadata))
+            return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
 

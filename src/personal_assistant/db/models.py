@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the application's tables. alembic/versions mirrors them exactly.
+"""Core tables of the job system. alembic/versions mirrors every model exactly.
 
 procrastinate's own tables are not modelled here: its vendored schema owns them.
 """
@@ -8,25 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, MetaData, String, Text, func
+from sqlalchemy import BigInteger, DateTime, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def _now() -> Any:
-    return func.now()
+from personal_assistant.db.base import Base, now_default
 
 
 class PingRecord(Base):
@@ -38,7 +24,9 @@ class PingRecord(Base):
     job_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     message: Mapped[str] = mapped_column(Text, default="")
     worker: Mapped[str | None] = mapped_column(String(200))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=now_default()
+    )
 
 
 class JobResult(Base):
@@ -50,5 +38,5 @@ class JobResult(Base):
     task_name: Mapped[str] = mapped_column(String(200), index=True)
     result: Mapped[Any] = mapped_column(JSONB)
     recorded_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=_now(), index=True
+        DateTime(timezone=True), server_default=now_default(), index=True
     )

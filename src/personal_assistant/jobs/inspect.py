@@ -83,7 +83,8 @@ class JobView:
         )
 
     def as_json(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        view: dict[str, Any] = _jsonable(asdict(self))
+        return view
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,7 @@ async def get_job(session: AsyncSession, job_id: int) -> JobDetail:
     row = (await session.execute(GET_JOB, {"id": job_id})).first()
     if row is None:
         raise NotFound(f"no job with id {job_id}; `pa-tasks jobs list` shows existing jobs")
-    events = [
-        {"type": e.type, "at": e.at} for e in await session.execute(EVENTS, {"id": job_id})
-    ]
+    events = [{"type": e.type, "at": e.at} for e in await session.execute(EVENTS, {"id": job_id})]
     result = (await session.execute(RESULT, {"id": job_id})).scalar_one_or_none()
     return JobDetail(job=JobView.from_row(row), events=events, result=result)
 

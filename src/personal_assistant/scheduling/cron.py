@@ -35,7 +35,7 @@ ALIASES: dict[str, str] = {
     "@annually": "0 0 1 1 *",
 }
 _NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun"
-_FIELD = re.compile(rf"(?:[0-9*?/,#\-lw]|{_NAMES})+")
+_FIELD = re.compile(rf"(?:[0-9*?/,#\-lwhr()]|{_NAMES})+")
 _HASHED = re.compile(r"(?:^|,)[hr](?:$|[(/,])")
 _PROBE_START = datetime(2000, 1, 1)  # any fixed date: only "does it ever match" matters
 

@@ -47,7 +47,9 @@ def not_understood(
     """Build the standard error: what was not understood, why, and examples that work."""
     why = f" ({reason})" if reason else ""
     accepted = ", ".join(repr(example) for example in examples)
-    return ScheduleError(f"could not understand {_echo(text)}{why}: accepted forms include {accepted}")
+    return ScheduleError(
+        f"could not understand {_echo(text)}{why}: accepted forms include {accepted}"
+    )
 
 
 def unknown_timezone(name: str) -> ScheduleError:

@@ -98,7 +98,9 @@ class RRuleRule:
     def __init__(self, text: str, zone: ZoneInfo) -> None:
         self.zone = zone
         self.start, self.body = _split(text, zone)
-        self.normalized = f"DTSTART;TZID={zone.key}:{self.start.strftime(_STAMP)}\nRRULE:{self.body}"
+        self.normalized = (
+            f"DTSTART;TZID={zone.key}:{self.start.strftime(_STAMP)}\nRRULE:{self.body}"
+        )
         local_body = _UTC_UNTIL.sub(self._local_until, self.body)
         try:
             self.rule: rrule = rrulestr(f"RRULE:{local_body}", dtstart=self.start)
@@ -179,4 +181,3 @@ def _split(text: str, zone: ZoneInfo) -> tuple[datetime, str]:
     elif match["tz"] and canonical_zone_name(match["tz"]) != zone.key:
         raise Unrecognized(f"DTSTART zone {match['tz']} differs from the schedule zone {zone.key}")
     return start, rules[0]
-

@@ -18,13 +18,14 @@ from personal_assistant.scheduling.cron import ALIASES
 from personal_assistant.scheduling.errors import Unrecognized
 from personal_assistant.scheduling.intervals import normalize_interval
 from personal_assistant.scheduling.phrases import (
+    UNIT_SECONDS,
     parse_days,
     parse_month_day,
     parse_month_day_number,
     split_time,
-    UNIT_SECONDS,
 )
 from personal_assistant.scheduling.recurrence import build_rrule, first_run
+from personal_assistant.scheduling.rules import ScheduleKind
 
 DEFAULT_TIME = time(9)
 PARTS_OF_DAY = {"morning": time(8), "afternoon": time(14), "evening": time(18), "night": time(21)}
@@ -49,7 +50,7 @@ _PERIOD = re.compile(
 )
 _FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
 
-Compiled = tuple[str, str]  # (kind, normalized)
+Compiled = tuple[ScheduleKind, str]  # (kind, normalized)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,11 @@ def parse_recurring(text: str, now: datetime, zone: ZoneInfo) -> Compiled | None
     """Compile a recurring phrase, or None if ``text`` does not start like one."""
     if text in BARE_WORDS:
         alias = BARE_WORDS[text]
-        return ("interval", normalize_interval(3600)) if alias == "interval" else ("cron", ALIASES[alias])
+        return (
+            ("interval", normalize_interval(3600))
+            if alias == "interval"
+            else ("cron", ALIASES[alias])
+        )
     body, clock = split_time(text)  # also handles "at 9am every day"
     if match := _PREFIX.fullmatch(body):
         body = match["body"]
@@ -167,6 +172,6 @@ def _compile(spec: Spec, now: datetime, zone: ZoneInfo) -> Compiled:
     if spec.at.second:
         clock = f"{spec.at.second} {clock}"  # six fields: seconds first
     day_of_month = "L" if spec.month_day == -1 else str(spec.month_day or "*")
-    month = str(spec.month or "*")
+    month_field = str(spec.month or "*")
     weekdays = _cron_weekdays(spec.weekdays) if spec.weekdays else "*"
-    return "cron", f"{clock} {day_of_month} {month} {weekdays}"
+    return "cron", f"{clock} {day_of_month} {month_field} {weekdays}"

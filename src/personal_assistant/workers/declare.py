@@ -87,12 +87,14 @@ class Domain:
                     raise InvalidPayload(describe_validation_error(exc)) from None
                 return await body(context, data)
 
-            task = self.blueprint.task(
+            # procrastinate's decorators are typed for plain functions; ours takes kwargs.
+            register: Any = self.blueprint.task(
                 name=name, queue=self.queue, retry=retry, pass_context=True
-            )(run)
+            )
+            task: Any = register(run)
             if periodic:
                 task = self.blueprint.periodic(cron=periodic, periodic_id=name)(task)
-            task.spec = TaskSpec(  # type: ignore[attr-defined]
+            task.spec = TaskSpec(
                 short_name=name,
                 queue=self.queue,
                 payload=payload,
@@ -101,7 +103,8 @@ class Domain:
                 periodic=periodic,
                 description=(body.__doc__ or "").strip().splitlines()[0] if body.__doc__ else "",
             )
-            return task
+            bound: Task[Any, Any, Any] = task
+            return bound
 
         return decorate
 

@@ -53,9 +53,7 @@ def validated_args(task: Task[Any, Any, Any], args: dict[str, Any] | BaseModel) 
     try:
         return spec.payload.model_validate(args).model_dump(mode="json", exclude_unset=True)
     except ValidationError as exc:
-        raise BadInput(
-            f"invalid args for {task.name}: {describe_validation_error(exc)}"
-        ) from None
+        raise BadInput(f"invalid args for {task.name}: {describe_validation_error(exc)}") from None
 
 
 async def defer(

@@ -67,7 +67,7 @@ async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: 
     else:
         if result is not None:
             await worker.app.connector.execute_query_async(
-                RECORD_RESULT,  # type: ignore[arg-type]
+                RECORD_RESULT,
                 job_id=job.id,
                 task_name=job.task_name,
                 result=capped_result(result),

@@ -17,6 +17,7 @@ import signal
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import psycopg
 from procrastinate import App
@@ -42,9 +43,9 @@ class DatabaseChanged(Exception):
     """The database went away or restarted under the worker."""
 
 
-async def _postmaster_started_at(url: str, timeout: float) -> datetime:
+async def _postmaster_started_at(url: str, connect_timeout: float) -> datetime:
     async with await psycopg.AsyncConnection.connect(
-        url, connect_timeout=max(1, int(timeout)), autocommit=True
+        url, connect_timeout=max(1, int(connect_timeout)), autocommit=True
     ) as conn:
         row = await (await conn.execute("SELECT pg_postmaster_start_time()")).fetchone()
         assert row is not None
@@ -57,7 +58,7 @@ async def wait_for_database(url: str, stop: asyncio.Event) -> datetime | None:
     delay = 0.5
     while not stop.is_set():
         try:
-            return await _postmaster_started_at(url, timeout=5)
+            return await _postmaster_started_at(url, connect_timeout=5)
         except (psycopg.Error, OSError) as exc:
             logger.warning(
                 "database unreachable, retrying in %.1f s: %s",
@@ -76,7 +77,7 @@ async def watch_database(url: str, started_at: datetime, interval: float) -> Non
     while True:
         await asyncio.sleep(interval)
         try:
-            now_started = await _postmaster_started_at(url, timeout=interval + 3)
+            now_started = await _postmaster_started_at(url, connect_timeout=interval + 3)
         except (psycopg.Error, OSError) as exc:
             raise DatabaseChanged(f"database lost: {exc}") from exc
         if now_started != started_at:
@@ -118,18 +119,16 @@ async def _run_until_restart(
     app: App, config: WorkerConfig, url: str, started_at: datetime, stop: asyncio.Event
 ) -> str:
     settings = get_settings()
-    worker = Worker(
-        app=app,
-        **{
-            **app.worker_defaults,
-            "queues": config.queues,
-            "concurrency": config.concurrency,
-            "name": config.name,
-            "install_signal_handlers": False,
-            "shutdown_graceful_timeout": config.shutdown_timeout,
-        },
-    )
-    running = asyncio.create_task(worker.run())
+    options: dict[str, Any] = {
+        **app.worker_defaults,
+        "queues": config.queues,
+        "concurrency": config.concurrency,
+        "name": config.name,
+        "install_signal_handlers": False,
+        "shutdown_graceful_timeout": config.shutdown_timeout,
+    }
+    worker = Worker(app=app, **options)
+    running = asyncio.create_task(worker.run())  # type: ignore[no-untyped-call]
     watchdog = asyncio.create_task(
         watch_database(url, started_at, settings.watchdog_interval_seconds)
     )
@@ -142,7 +141,7 @@ async def _run_until_restart(
         # The database went away: running jobs cannot record their outcome anyway,
         # so do not hold new work back for the full grace period.
         worker.shutdown_graceful_timeout = min(config.shutdown_timeout, RESTART_GRACE_SECONDS)
-    worker.stop()
+    worker.stop()  # type: ignore[no-untyped-call]
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await asyncio.wait_for(running, config.shutdown_timeout + 10)
     return reason
