@@ -8,7 +8,8 @@ from personal_assistant.cli.output import table, when
 from personal_assistant.cli.runtime import console, in_session, print_json
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs import control, inspect
-from personal_assistant.settings import QUEUES
+from personal_assistant.jobs.rescue import rescue_stalled_jobs
+from personal_assistant.settings import QUEUES, get_settings
 
 app = typer.Typer(help="Inspect and act on jobs.", no_args_is_help=True)
 
@@ -94,3 +95,25 @@ def cancel_job(
     """Cancel a waiting job; with --abort, stop a running one."""
     status = in_session(lambda s: control.cancel_job(s, job_id, abort=abort))
     typer.echo(f"job {job_id} is {status}")
+
+
+@app.command("rescue")
+def rescue(
+    stalled_after: float | None = typer.Option(
+        None, min=1, help="Seconds without heartbeat (default: PA_STALLED_AFTER_SECONDS)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Put jobs of dead workers back in their queue now (workers also do it every minute)."""
+    settings = get_settings()
+    report = in_session(
+        lambda s: rescue_stalled_jobs(
+            s,
+            stalled_after=stalled_after or settings.stalled_after_seconds,
+            max_attempts=settings.rescue_max_attempts,
+        )
+    )
+    if as_json:
+        print_json(report.as_json())
+        return
+    typer.echo(f"requeued {len(report.requeued)} job(s), failed {len(report.failed)}")
