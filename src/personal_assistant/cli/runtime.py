@@ -18,8 +18,9 @@ from personal_assistant.errors import AssistantError, DatabaseUnavailable
 
 T = TypeVar("T")
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output is read by scripts and people alike: do not wrap it at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -13,6 +13,7 @@ from procrastinate import Blueprint, JobContext
 from procrastinate.tasks import Task
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from personal_assistant.workers.limits import Limit
 from personal_assistant.workers.retry import DEFAULT, PermanentError, RetryPolicy
 
 JSONResult = dict[str, Any] | None
@@ -47,6 +48,7 @@ class TaskSpec:
     timeout: float | None
     periodic: str | None
     description: str
+    limits: tuple[Limit, ...] = ()
 
 
 def spec_of(task: Task[Any, Any, Any]) -> TaskSpec | None:
@@ -70,10 +72,12 @@ class Domain:
         retry: RetryPolicy = DEFAULT,
         timeout: float | None = 300.0,
         periodic: str | None = None,
+        limits: tuple[Limit, ...] = (),
     ) -> Callable[[TaskBody[PayloadT]], Task[Any, Any, Any]]:
         """Declare an async task taking ``(context, payload)`` and returning a JSON result.
 
         ``periodic`` is a cron expression; such a task's payload must be (or extend) ``Tick``.
+        ``limits`` are per-key concurrency and rate limits (see ``workers/limits.py``).
         """
         if periodic and not issubclass(payload, Tick):
             raise TypeError(f"periodic task {name!r} needs a payload extending Tick")
@@ -101,6 +105,7 @@ class Domain:
                 retry=retry,
                 timeout=timeout,
                 periodic=periodic,
+                limits=limits,
                 description=(body.__doc__ or "").strip().splitlines()[0] if body.__doc__ else "",
             )
             bound: Task[Any, Any, Any] = task

@@ -16,8 +16,11 @@ from procrastinate import JobContext
 from procrastinate.middleware import AsyncCallNext
 from procrastinate.worker import Worker
 
+from personal_assistant.db.url import database_url
 from personal_assistant.errors import AssistantError
 from personal_assistant.workers.declare import spec_of
+from personal_assistant.workers.limits import enforced
+from personal_assistant.workers.retry import RescheduleError
 
 logger = logging.getLogger("personal_assistant.jobs")
 
@@ -47,11 +50,18 @@ async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: 
     task = worker.app.tasks.get(job.task_name)
     spec = spec_of(task) if task else None
     timeout = spec.timeout if spec else None
+    limits = spec.limits if spec else ()
     started = time.perf_counter()
     outcome = "succeeded"
     try:
-        async with asyncio.timeout(timeout) as deadline:
+        async with (
+            enforced(limits, job.task_kwargs, job.id, database_url()),
+            asyncio.timeout(timeout) as deadline,
+        ):
             result = await call_next()
+    except RescheduleError:
+        outcome = "deferred"
+        raise
     except TimeoutError:
         if deadline.expired():
             outcome = "timeout"

@@ -21,10 +21,10 @@ from typing import Any
 
 import psycopg
 from procrastinate import App
-from procrastinate.worker import Worker
 
 from personal_assistant.db.url import database_url
 from personal_assistant.settings import get_settings
+from personal_assistant.workers.worker import OnTimeWorker
 
 logger = logging.getLogger("personal_assistant.worker")
 
@@ -127,7 +127,7 @@ async def _run_until_restart(
         "install_signal_handlers": False,
         "shutdown_graceful_timeout": config.shutdown_timeout,
     }
-    worker = Worker(app=app, **options)
+    worker = OnTimeWorker(app=app, **options)
     running = asyncio.create_task(worker.run())  # type: ignore[no-untyped-call]
     watchdog = asyncio.create_task(
         watch_database(url, started_at, settings.watchdog_interval_seconds)

@@ -12,11 +12,14 @@ import pkgutil
 from personal_assistant.workers.declare import Domain
 
 
-def discover_domains() -> list[Domain]:
+def discover_domains(extra_modules: list[str] | None = None) -> list[Domain]:
+    """The domains in this package, then those of ``extra_modules`` (import paths)."""
+    names = [
+        f"{__name__}.{m.name}" for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+    ]
     domains: list[Domain] = []
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        domain = getattr(module, "domain", None)
+    for name in [*names, *(extra_modules or [])]:
+        domain = getattr(importlib.import_module(name), "domain", None)
         if isinstance(domain, Domain):
             domains.append(domain)
     return domains
