@@ -1,4 +1,4 @@
-"""Tasks with per-key limits, loaded by test workers through PA_EXTRA_TASK_MODULES."""
+"""Tasks for tests of limits and timeouts, loaded by workers through PA_EXTRA_TASK_MODULES."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from procrastinate import JobContext
 
 from personal_assistant.workers.declare import Domain, JSONResult, Payload
 from personal_assistant.workers.limits import ConcurrencyLimit, RateLimit
-from personal_assistant.workers.retry import DEFAULT
+from personal_assistant.workers.retry import DEFAULT, NO_RETRY
 
 domain = Domain(namespace="limited", queue="maintenance_tasks")
 
@@ -37,3 +37,14 @@ class Tick(Payload):
 async def tick(context: JobContext, payload: Tick) -> JSONResult:
     """Start, under a rate limit, and report when."""
     return {"start": time.time()}
+
+
+class Sleep(Payload):
+    seconds: float
+
+
+@domain.task(name="sleep_past_timeout", payload=Sleep, retry=NO_RETRY, timeout=1.0)
+async def sleep_past_timeout(context: JobContext, payload: Sleep) -> JSONResult:
+    """Sleep, usually longer than the task's 1 s timeout allows."""
+    await asyncio.sleep(payload.seconds)
+    return {"slept": payload.seconds}
