@@ -7,11 +7,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, PositiveInt, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from personal_assistant.errors import ConfigError
 
@@ -34,6 +42,30 @@ DEFAULT_CONCURRENCY: dict[str, int] = {
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("personal-assistant-tasks")) / "postgres"
+
+
+# --- Files, backups, sync and upkeep: list-valued settings ---
+def _comma_separated(value: Any) -> Any:
+    """A list setting given as ``a,b`` (or JSON ``["a", "b"]``) in the environment."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+TextList = Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)]
+PathList = Annotated[list[Path], NoDecode, BeforeValidator(_comma_separated)]
+
+
+def _default_backup_dir() -> Path:
+    return Path(platformdirs.user_data_dir("personal-assistant-tasks")) / "backups"
+
+
+# --- end files, backups, sync and upkeep ---
 
 
 class Settings(BaseSettings):
@@ -61,6 +93,108 @@ class Settings(BaseSettings):
 
     succeeded_retention_hours: PositiveInt = 24 * 7
     failed_retention_hours: PositiveInt = 24 * 30
+
+    # --- Files, backups, sync and upkeep ---
+    cleanup_dirs: PathList = Field(default_factory=list)
+    cleanup_max_age_hours: PositiveInt = 72
+    backup_dir: Path = Field(default_factory=_default_backup_dir)
+    backup_keep: PositiveInt = 8
+    backup_method: Literal["auto", "pg_dump", "copy"] = "auto"
+    calendar_feeds: TextList = Field(default_factory=list)
+    calendar_timeout_seconds: float = Field(default=30.0, gt=0)
+    notion_token: SecretStr | None = None
+    notion_database_ids: TextList = Field(default_factory=list)
+    notion_base_url: str = "https://api.notion.com"
+    notion_timeout_seconds: float = Field(default=30.0, gt=0)
+    ai_run_retention_days: PositiveInt = 90
+    notification_retention_days: PositiveInt = 90
+    heartbeat_retention_days: PositiveInt = 30
+    # --- end files, backups, sync and upkeep ---
+
+    # --- Monitoring: metrics, health endpoints, alerts ---
+    # A worker serves /metrics, /healthz and /readyz on this port; 0 turns it off.
+    worker_http_port: int = Field(default=0, ge=0, le=65535)
+    worker_http_host: str = "127.0.0.1"
+    # Bound on each database round trip of a scrape, a readiness probe or a health check.
+    monitoring_timeout_seconds: float = Field(default=2.0, gt=0)
+    # The scheduler heartbeat runs every 30 minutes: older than this means two were missed.
+    scheduler_heartbeat_max_age_seconds: float = Field(default=3600.0, gt=0)
+    alert_window_minutes: PositiveInt = 15
+    alert_min_jobs: PositiveInt = 10
+    alert_failure_rate: float = Field(default=0.5, gt=0, le=1)
+    alert_oldest_todo_seconds: float = Field(default=600.0, gt=0)
+    alert_user_id: str | None = None
+    alert_channel: str = "email"
+    # --- end monitoring ---
+
+    # Stored schedules: runs due this far ahead are deferred at each dispatch (every
+    # minute); a missed run older than the grace is skipped even under "run_once".
+    schedule_lookahead_seconds: float = Field(default=120.0, ge=60)
+    schedule_misfire_grace_hours: float = Field(default=24.0, gt=0)
+
+    # --- Email, general tasks and sequences ---
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_from: str = "assistant@localhost"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Retries of transient SMTP failures and re-queues by the outbox sweep both count;
+    # an email that used this many attempts is marked failed.
+    email_max_attempts: PositiveInt = 20
+    # IANA zone of the user: the daily summary goes out at 08:00 there.
+    user_timezone: str = "UTC"
+    summary_email_to: TextList = Field(default_factory=list)
+    # Programs ``general:run_command`` may run: bare names (looked up on the worker's
+    # PATH) or absolute paths, matched exactly against the argv's first element.
+    command_allowlist: TextList = Field(default_factory=list)
+    command_timeout_max_seconds: float = Field(default=300.0, gt=0, le=3600)
+    # Kept per stream; stdout and stderr together must fit in a recorded job result.
+    command_output_max_bytes: int = Field(default=4096, gt=0, le=6144)
+
+    @field_validator("smtp_tls")
+    @classmethod
+    def _one_tls_mode(cls, value: bool, info: Any) -> bool:
+        if value and info.data.get("smtp_starttls"):
+            raise ValueError("PA_SMTP_TLS and PA_SMTP_STARTTLS exclude each other; set one")
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _sender_address(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError("must be an address such as assistant@example.com")
+        return value
+
+    @field_validator("user_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/Paris"
+            ) from None
+        return value
+
+    @field_validator("command_allowlist")
+    @classmethod
+    def _names_or_absolute_paths(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if "/" in entry and not entry.startswith("/"):
+                raise ValueError(f"{entry!r} is neither a bare program name nor an absolute path")
+        return value
+
+    # --- end email, general tasks and sequences ---
+
+    # Import paths of modules outside the package that expose a task ``domain``.
+    extra_task_modules: TextList = Field(default_factory=list)
 
     log_level: str = "INFO"
     log_format: str = Field(default="text", pattern="^(text|json)$")

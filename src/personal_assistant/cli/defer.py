@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from personal_assistant.cli.runtime import in_session, print_json
-from personal_assistant.cli.tasks_lookup import resolve_task
+from personal_assistant.workers.lookup import resolve_task
 from personal_assistant.errors import BadInput
 from personal_assistant.settings import QUEUES
 from personal_assistant.workers.enqueue import JobOptions, defer, validated_args

@@ -6,7 +6,10 @@ import sys
 
 import typer
 
-from personal_assistant.cli import db, jobs
+from personal_assistant.cli import backup as backup_cli
+from personal_assistant.cli import db, jobs, schedule
+from personal_assistant.cli import events as events_cli
+from personal_assistant.cli import sync as sync_cli
 from personal_assistant.cli.defer import defer_command
 from personal_assistant.cli.overview import queues_command, tasks_command
 from personal_assistant.cli.runtime import fail, translate
@@ -26,6 +29,10 @@ app.command("worker")(worker_command)
 app.command("up")(up_command)
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(db.app, name="db")
+app.add_typer(schedule.app, name="schedule")
+app.add_typer(backup_cli.app, name="backup")
+app.add_typer(sync_cli.app, name="sync")
+app.add_typer(events_cli.app, name="events")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import in_session, print_json
-from personal_assistant.cli.tasks_lookup import registered_tasks
+from personal_assistant.workers.lookup import registered_tasks
 from personal_assistant.jobs.inspect import STATUSES, queue_counts
 from personal_assistant.settings import QUEUES
 from personal_assistant.workers.declare import spec_of

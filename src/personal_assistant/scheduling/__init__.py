@@ -56,7 +56,11 @@ Defaults and decisions
 * "every N weeks/days/months/years" with N > 1 anchors DTSTART on the first matching
   local date, on or after today's date in the zone, whose run is still after ``now``
   ("every 2 weeks on tuesday" said on a Monday starts tomorrow). Without days,
-  "every week"/"every 2 weeks" use the weekday of that first run.
+  "every week", "weekly at 9" and "every 2 weeks" use the weekday of that first run.
+  Day-based periods are calendar days on the wall clock ("every 3 days at 10:00"),
+  unlike second/minute/hour periods, which are elapsed time.
+* Limits: an interval is 1 second to 366 days; N in "every N days/weeks/..." is at most
+  1000. Months without the requested day (the 31st, February 29) are skipped.
 * Timezone: ``tz=`` (default "UTC") or a trailing IANA name, "... Europe/Paris" or
   "... in Europe/Paris" (any case). When both are given, the zone written in the text wins.
 

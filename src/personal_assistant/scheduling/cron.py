@@ -91,8 +91,8 @@ class CronRule:
             iterator.set_current(cursor, force=True)
             try:
                 found: datetime = iterator.get_next()
-            except CroniterBadDateError:
-                return None
+            except (CroniterBadDateError, ValueError, OverflowError):
+                return None  # no match, or none before datetime's year 9999 limit
             return found
 
         return next_wall_clock_run(after, self.zone, step)

@@ -16,11 +16,12 @@ from personal_assistant.scheduling.timezones import as_utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NORMALIZED = re.compile(r"every (\d+)s")
 _UNITS = ((3600, "hour"), (60, "minute"), (1, "second"))
+MAX_SECONDS = 366 * 86_400  # longer periods are surely a typo (and overflow timedelta)
 
 
 def normalize_interval(seconds: int) -> str:
-    if seconds <= 0:
-        raise Unrecognized("the period must be positive")
+    if not 0 < seconds <= MAX_SECONDS:
+        raise Unrecognized("the period must be between 1 second and 366 days")
     return f"every {seconds}s"
 
 
@@ -30,14 +31,15 @@ class IntervalRule:
         if match is None:
             raise Unrecognized("an interval is stored as 'every <seconds>s', e.g. 'every 900s'")
         self.seconds = int(match[1])
-        if self.seconds <= 0:
-            raise Unrecognized("the period must be positive")
-        self.normalized = normalize_interval(self.seconds)
+        self.normalized = normalize_interval(self.seconds)  # validates the range
         self.period = timedelta(seconds=self.seconds)
 
     def next_after(self, after: datetime) -> datetime | None:
         elapsed = as_utc(after) - EPOCH
-        return EPOCH + (elapsed // self.period + 1) * self.period
+        try:
+            return EPOCH + (elapsed // self.period + 1) * self.period
+        except OverflowError:
+            return None  # past datetime's year 9999 limit
 
     def describe(self) -> str:
         # Hours at most: "every 24 hours" is honest where "every day" would suggest 09:00.

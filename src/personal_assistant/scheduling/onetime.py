@@ -128,16 +128,13 @@ def parse_day_phrase(text: str, now: datetime, zone: ZoneInfo) -> datetime | Non
     dates, strict = found
     if words == "tonight":
         at = _tonight(clock)
-    elif clock is not None:
-        at = clock.value
-    elif words == "" or _DATE.fullmatch(words):
-        return None  # a bare number or date needs an explicit time to be a day phrase
     else:
-        at = DEFAULT_TIME
+        at = clock.value if clock is not None else DEFAULT_TIME
+    literal = _DATE.fullmatch(words) is not None  # an explicit date is taken as written
     for day in dates:
         instant = resolve_local(datetime.combine(day, at), zone)
-        if instant > now or (strict and _DATE.fullmatch(words)):
-            return instant  # an explicit calendar date is taken literally, even if past
+        if instant > now or literal:
+            return instant
         if strict:
             when = f"{words} at {format_clock(at)}"
             raise Unrecognized(f"{when} is already past; say 'tomorrow at ...' instead")

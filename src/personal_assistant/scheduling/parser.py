@@ -78,6 +78,8 @@ def _parse(text: str, tz: str | None, now: datetime | None, examples: tuple[str,
         kind, normalized = _compile(body, zone_name, now_utc)
     except Unrecognized as exc:
         raise not_understood(stripped, exc.reason, examples) from None
+    except OverflowError:  # e.g. a date near year 1 or 9999 shifted out of range by its zone
+        raise not_understood(stripped, "date out of range", examples) from None
     return Schedule(text=stripped, kind=kind, normalized=normalized, timezone=zone_name)
 
 

@@ -27,20 +27,25 @@ from personal_assistant.scheduling.phrases import (
 from personal_assistant.scheduling.recurrence import build_rrule, first_run
 from personal_assistant.scheduling.rules import ScheduleKind
 
+Compiled = tuple[ScheduleKind, str]  # (kind, normalized)
+
 DEFAULT_TIME = time(9)
+MAX_COUNT = 1000  # "every 5000 days" is surely a typo
 PARTS_OF_DAY = {"morning": time(8), "afternoon": time(14), "evening": time(18), "night": time(21)}
-# Bare words: same meaning as the cron alias of the same name.
-BARE_WORDS = {
-    "hourly": "interval",
-    "daily": "@daily",
-    "weekly": "@weekly",
-    "monthly": "@monthly",
-    "yearly": "@yearly",
-    "annually": "@annually",
+# Bare words mean exactly the cron alias of the same name ("hourly" is an interval).
+BARE_WORDS: dict[str, Compiled] = {
+    "hourly": ("interval", normalize_interval(3600)),
+    **{word: ("cron", ALIASES[f"@{word}"]) for word in ("daily", "weekly", "monthly", "yearly")},
+    "annually": ("cron", ALIASES["@annually"]),
 }
 # "daily at 7" = "every day at 7", "monthly on the 15th" = "every month on the 15th".
-WORD_TO_UNIT = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}
-WORD_TO_UNIT["annually"] = "year"
+WORD_TO_UNIT = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "yearly": "year",
+    "annually": "year",
+}
 _PREFIX = re.compile(r"(?:every|each)\s+(?P<body>.+)")
 _WORD = re.compile(r"(?P<word>daily|weekly|monthly|yearly|annually)(?:\s+(?P<rest>.+))?")
 _COUNT = r"(?:(?P<count>\d+|other)\s+)?"
@@ -49,8 +54,6 @@ _PERIOD = re.compile(
     r"(?:(?P<count>\d+|other)\s*)?(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)"
 )
 _FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
-
-Compiled = tuple[ScheduleKind, str]  # (kind, normalized)
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,7 @@ class Spec:
 def parse_recurring(text: str, now: datetime, zone: ZoneInfo) -> Compiled | None:
     """Compile a recurring phrase, or None if ``text`` does not start like one."""
     if text in BARE_WORDS:
-        alias = BARE_WORDS[text]
-        return (
-            ("interval", normalize_interval(3600))
-            if alias == "interval"
-            else ("cron", ALIASES[alias])
-        )
+        return BARE_WORDS[text]
     body, clock = split_time(text)  # also handles "at 9am every day"
     if match := _PREFIX.fullmatch(body):
         body = match["body"]
@@ -106,13 +104,14 @@ def _period_seconds(body: str) -> int | None:
     match = _PERIOD.fullmatch(body)
     if match is None:
         return None
-    return _count(match["count"]) * UNIT_SECONDS[match["unit"]]
+    count = {None: 1, "other": 2}.get(match["count"]) or int(match["count"])
+    return count * UNIT_SECONDS[match["unit"]]  # normalize_interval checks the range
 
 
 def _count(text: str | None) -> int:
     count = {None: 1, "other": 2}.get(text) or int(text or 0)
-    if count <= 0:
-        raise Unrecognized("the interval must be a positive whole number")
+    if not 0 < count <= MAX_COUNT:
+        raise Unrecognized(f"the interval must be a whole number from 1 to {MAX_COUNT}")
     return count
 
 

@@ -112,7 +112,10 @@ def next_wall_clock_run(after: datetime, zone: ZoneInfo, next_naive: NextNaive) 
         candidate = next_naive(cursor)
         if candidate is None:
             return None
-        instant = resolve_local(candidate, zone)
+        try:
+            instant = resolve_local(candidate, zone)
+        except OverflowError:
+            return None  # the local time has no UTC instant before year 9999 ends
         if instant > after_utc:
             return instant
         # Every naive time up to the wall clock of ``instant`` resolves to <= instant

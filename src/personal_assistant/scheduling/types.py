@@ -35,6 +35,8 @@ class Schedule:
             return compile_rule(self.kind, self.normalized, zone)
         except Unrecognized as exc:
             raise not_understood(self.normalized, exc.reason) from None
+        except OverflowError:
+            raise not_understood(self.normalized, "date out of range") from None
 
     @property
     def recurring(self) -> bool:
