@@ -18,7 +18,8 @@ from psycopg import sql
 from tests.support.postgres import PostgresServer, start_test_server
 from tests.support.reset import reset_process_caches
 
-TEMPLATE = "pa_test_template"
+# One template per xdist worker: they may share a TEST_DATABASE_URL server.
+TEMPLATE = f"pa_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 _counter = itertools.count()
 
 

@@ -67,7 +67,7 @@ def test_concurrency_per_key_never_exceeds_its_limit(
         " JOIN job_results r ON r.job_id = j.id WHERE j.task_name = 'limited:hold'",
     ):
         by_key.setdefault(args["key"], []).append((result["start"], result["end"]))
-    assert max_overlap(by_key["alice"]) == 2, by_key["alice"]
+    assert max_overlap(by_key["alice"]) <= 2, by_key["alice"]
     assert len({r["worker"] for r in results(database_url, "limited:hold")}) >= 2
     assert (
         scalar(database_url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'") == 0

@@ -12,9 +12,13 @@ def test_sigkill_mid_job_is_rescued_and_runs_exactly_once_more(
     database_url: str, tmp_path: Path
 ) -> None:
     slow = int(run_cli("defer", "ping", "--args", '{"message": "slow", "delay_seconds": 3}').out)
-    others = [int(run_cli("defer", "ping", "--args", f'{{"message": "n{i}"}}').out) for i in range(3)]
+    others = [
+        int(run_cli("defer", "ping", "--args", f'{{"message": "n{i}"}}').out) for i in range(3)
+    ]
 
-    victim = WorkerProcess(["--queues", "maintenance_tasks", "--name", "victim"], tmp_path / "v.log")
+    victim = WorkerProcess(
+        ["--queues", "maintenance_tasks", "--name", "victim"], tmp_path / "v.log"
+    )
     try:
         wait_for(lambda: job_status(database_url, slow) == "doing", 30, "slow job to start")
         victim.kill()
@@ -34,7 +38,9 @@ def test_sigkill_mid_job_is_rescued_and_runs_exactly_once_more(
 
     with running_worker(tmp_path, "--queues", "maintenance_tasks", name="survivor"):
         for job_id in [slow, *others]:
-            wait_for(lambda j=job_id: job_status(database_url, j) == "succeeded", 30, f"job {job_id}")
+            wait_for(
+                lambda j=job_id: job_status(database_url, j) == "succeeded", 30, f"job {job_id}"
+            )
 
     timeline = [e for e in job_events(database_url, slow) if e != "scheduled"]
     assert timeline == [
