@@ -193,6 +193,31 @@ class Settings(BaseSettings):
 
     # --- end email, general tasks and sequences ---
 
+    # --- AI tasks, notifications and circuit breakers ---
+    # An OpenAI-compatible chat-completions API; with no base URL, AI tasks run offline
+    # and deliver their instructions as a reminder.
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_max_tool_rounds: PositiveInt = 8
+    llm_breaker_failures: PositiveInt = 5
+    llm_breaker_window_seconds: float = Field(default=60.0, gt=0)
+    llm_breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    ai_run_timeout_seconds: float = Field(default=300.0, gt=0)
+    ai_max_consecutive_failures: PositiveInt = 3
+    ai_default_user: str = Field(default="me", min_length=1)
+    # Modules that register extra agent tools (see ``ai/tools.py``), imported by workers.
+    ai_tool_modules: TextList = Field(default_factory=list)
+    # Where the email channel sends a user's notifications: a user -> address map, else
+    # the default address.
+    notify_user_emails: dict[str, str] = Field(default_factory=dict)
+    notify_email_to: str | None = None
+    notify_webhook_url: str | None = None
+    notify_webhook_secret: SecretStr | None = None
+    notify_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # --- end AI tasks, notifications and circuit breakers ---
+
     # Import paths of modules outside the package that expose a task ``domain``.
     extra_task_modules: TextList = Field(default_factory=list)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from tests.support.db import scalar
 
 from personal_assistant.db.session import dispose_engine, session_scope
 from personal_assistant.workers.enqueue import AlreadyQueued, JobOptions, defer
 from personal_assistant.workers.tasks.maintenance import PingPayload, ping
+from tests.support.db import scalar
 
 
 class Boom(Exception):

@@ -99,9 +99,7 @@ def test_procrastinate_schema_matches_the_pinned_release(
     finally:
         with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
             conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(reference)
-                )
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(reference))
             )
 
 

@@ -66,10 +66,16 @@ def _docker_answers() -> bool:
     try:
         import docker
 
-        docker.from_env(timeout=3).ping()
+        client = docker.from_env(timeout=3)
+    except Exception:
+        return False
+    try:
+        client.ping()
         return True
     except Exception:
         return False
+    finally:
+        client.close()
 
 
 def _container_server() -> PostgresServer:

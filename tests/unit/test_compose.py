@@ -35,7 +35,11 @@ def test_one_worker_per_queue_with_the_planned_concurrency() -> None:
     served = {}
     for name, service in workers.items():
         command = service["command"]
-        assert command[:3] == ["procrastinate", "--app=personal_assistant.workers.app.app", "worker"]
+        assert command[:3] == [
+            "procrastinate",
+            "--app=personal_assistant.workers.app.app",
+            "worker",
+        ]
         queue = option(command, "queues")
         served[queue] = int(option(command, "concurrency"))
         assert service["restart"] == "unless-stopped", name

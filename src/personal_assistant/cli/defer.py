@@ -1,4 +1,4 @@
-"""``pa-tasks defer``: put one job in its queue."""
+"""``pa-tasks defer``: put one job, or a chain of jobs (``--then``), in its queue."""
 
 from __future__ import annotations
 
@@ -7,28 +7,50 @@ from datetime import UTC, datetime
 from typing import Any
 
 import typer
+from procrastinate.tasks import Task
 
+from personal_assistant.chains.service import start_chain
 from personal_assistant.cli.runtime import in_session, print_json
-from personal_assistant.workers.lookup import resolve_task
 from personal_assistant.errors import BadInput
 from personal_assistant.settings import QUEUES
 from personal_assistant.workers.enqueue import JobOptions, defer, validated_args
+from personal_assistant.workers.lookup import resolve_task
 
 
-def parse_args_json(text: str) -> dict[str, Any]:
+def parse_args_json(text: str, option: str = "--args") -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(
-            f"--args is not valid JSON ({exc.msg} at column {exc.colno}); "
+            f"{option} is not valid JSON ({exc.msg} at column {exc.colno}); "
             """pass an object such as '{"message": "hi"}'"""
         ) from None
     if not isinstance(value, dict):
         raise BadInput(
-            f"--args must be a JSON object, not {type(value).__name__}; "
+            f"{option} must be a JSON object, not {type(value).__name__}; "
             """pass an object such as '{"message": "hi"}'"""
         )
     return value
+
+
+def chain_steps(
+    first: Task[Any, Any, Any], first_args: dict[str, Any], then: list[str], then_args: list[str]
+) -> list[tuple[Task[Any, Any, Any], dict[str, Any]]]:
+    """The steps of ``defer A --then B --then-args J ...``, each checked against its payload.
+
+    The i-th ``--then-args`` goes with the i-th ``--then``: give one per step or none.
+    """
+    if then_args and len(then_args) != len(then):
+        raise BadInput(
+            f"got {len(then)} --then and {len(then_args)} --then-args: give one --then-args "
+            "per --then, in the same order (use '{}' for a step without arguments), or none"
+        )
+    steps = [(first, first_args)]
+    for index, name in enumerate(then):
+        task = resolve_task(name)
+        raw = then_args[index] if then_args else "{}"
+        steps.append((task, validated_args(task, parse_args_json(raw, "--then-args"))))
+    return steps
 
 
 def schedule_time(at: str | None, in_: str | None, now: datetime | None = None) -> datetime | None:
@@ -61,13 +83,43 @@ def defer_command(
     queueing_lock: str | None = typer.Option(
         None, "--queueing-lock", help="At most one waiting job with this key."
     ),
+    then: list[str] = typer.Option(
+        [], "--then", help="Run this task after the previous one succeeds (repeatable)."
+    ),
+    then_args: list[str] = typer.Option(
+        [], "--then-args", help="JSON args of the matching --then, in the same order."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
 ) -> None:
-    """Defer a job and print its id."""
+    """Defer a job (or a chain of jobs, with --then) and print the (first) job's id."""
     found = resolve_task(task)
     kwargs = validated_args(found, parse_args_json(args))
     if queue is not None and queue not in QUEUES:
         raise BadInput(f"unknown queue {queue!r}; queues are {', '.join(QUEUES)}")
+    if then or then_args:
+        if not then:
+            raise BadInput("--then-args needs a --then: it gives the arguments of that step")
+        if queue is not None or priority is not None or lock or queueing_lock:
+            raise BadInput(
+                "--queue, --priority, --lock and --queueing-lock apply to a single job; "
+                "a chain (--then) takes only --at or --in"
+            )
+        steps = chain_steps(found, kwargs, then, then_args)
+        start = JobOptions(schedule_at=schedule_time(at, in_))
+        started = in_session(lambda session: start_chain(session, steps, start))
+        if as_json:
+            print_json(
+                {
+                    "id": started.first_job_id,
+                    "task": found.name,
+                    "queue": found.queue,
+                    "chain_id": started.chain_id,
+                    "steps": [step.name for step, _ in steps],
+                }
+            )
+        else:
+            typer.echo(started.first_job_id)
+        return
     options = JobOptions(
         schedule_at=schedule_time(at, in_),
         priority=priority,

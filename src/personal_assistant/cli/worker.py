@@ -38,6 +38,13 @@ def worker_command(
         None, min=1, help="Jobs at once (default: the sum of the queues' settings)."
     ),
     name: str | None = typer.Option(None, help="Worker name in logs and job context."),
+    http_port: int | None = typer.Option(
+        None,
+        min=0,
+        max=65535,
+        help="Serve /metrics, /healthz and /readyz on this port (0: off; "
+        "default PA_WORKER_HTTP_PORT).",
+    ),
 ) -> None:
     """Run a supervised worker; SIGTERM/SIGINT stop it gracefully."""
     chosen = parse_queues(queues, QUEUES)
@@ -47,6 +54,7 @@ def worker_command(
             concurrency=concurrency or _default_concurrency(chosen),
             name=name or _default_name(),
             shutdown_timeout=get_settings().shutdown_timeout_seconds,
+            http_port=http_port,
         )
     )
 

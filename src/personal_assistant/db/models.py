@@ -51,4 +51,6 @@ class RateLimitStart(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     key: Mapped[str] = mapped_column(Text)
     job_id: Mapped[int | None] = mapped_column(BigInteger)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=now_default())
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=now_default()
+    )

@@ -16,8 +16,10 @@ from procrastinate import JobContext
 from procrastinate.middleware import AsyncCallNext
 from procrastinate.worker import Worker
 
+from personal_assistant.chains.hooks import chain_step
 from personal_assistant.db.url import database_url
 from personal_assistant.errors import AssistantError
+from personal_assistant.monitoring.metrics import record_job
 from personal_assistant.workers.declare import spec_of
 from personal_assistant.workers.limits import enforced
 from personal_assistant.workers.retry import RescheduleError
@@ -55,6 +57,7 @@ async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: 
     outcome = "succeeded"
     try:
         async with (
+            chain_step(context),  # outermost: sees the job's final outcome
             enforced(limits, job.task_kwargs, job.id, database_url()),
             asyncio.timeout(timeout) as deadline,
         ):
@@ -85,6 +88,7 @@ async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: 
         return result
     finally:
         duration = time.perf_counter() - started
+        record_job(job.task_name, job.queue, outcome, duration)
         logger.log(
             logging.WARNING if outcome in ("failed", "timeout") else logging.INFO,
             "job %s[%s] %s in %.3f s",

@@ -97,5 +97,10 @@ NO_RETRY = RetryPolicy(name="no-retry", max_retries=0)
 DEFAULT = RetryPolicy(name="default", max_retries=5, base_delay=2.0, max_delay=300.0)
 NETWORK = RetryPolicy(name="network", max_retries=8, base_delay=5.0, max_delay=900.0)
 MAINTENANCE = RetryPolicy(name="maintenance", max_retries=2, base_delay=30.0, max_delay=600.0)
+# Calls to a language model: timeouts, connection errors, 429 and 5xx come back soon;
+# a 4xx other than 429 is a PermanentError and is not retried.
+LLM = RetryPolicy(name="llm", max_retries=5, base_delay=2.0, max_delay=120.0)
 
-POLICIES: dict[str, RetryPolicy] = {p.name: p for p in (NO_RETRY, DEFAULT, NETWORK, MAINTENANCE)}
+POLICIES: dict[str, RetryPolicy] = {
+    p.name: p for p in (NO_RETRY, DEFAULT, NETWORK, MAINTENANCE, LLM)
+}

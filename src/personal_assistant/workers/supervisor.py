@@ -23,6 +23,7 @@ import psycopg
 from procrastinate import App
 
 from personal_assistant.db.url import database_url
+from personal_assistant.monitoring.endpoints import worker_endpoints
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.worker import OnTimeWorker
 
@@ -37,6 +38,8 @@ class WorkerConfig:
     concurrency: int
     name: str
     shutdown_timeout: float
+    # Port of /metrics, /healthz and /readyz; None: PA_WORKER_HTTP_PORT (0: off).
+    http_port: int | None = None
 
 
 class DatabaseChanged(Exception):
@@ -85,9 +88,17 @@ async def watch_database(url: str, started_at: datetime, interval: float) -> Non
 
 
 async def run_supervised(config: WorkerConfig, stop: asyncio.Event | None = None) -> None:
+    stop = stop or _stop_on_signals()
+    settings = get_settings()
+    port = settings.worker_http_port if config.http_port is None else config.http_port
+    # The endpoints live here, above the worker loop, so they answer across its restarts.
+    async with worker_endpoints(settings.worker_http_host, port):
+        await _supervise(config, stop)
+
+
+async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
     from personal_assistant.workers.app import app
 
-    stop = stop or _stop_on_signals()
     url = database_url()
     while not stop.is_set():
         started_at = await wait_for_database(url, stop)

@@ -19,6 +19,9 @@ from typing import Any
 
 from procrastinate.worker import Worker
 
+from personal_assistant.monitoring.endpoints import worker_side_task
+from personal_assistant.monitoring.readiness import listen_probe
+
 logger = logging.getLogger("personal_assistant.worker")
 
 RECHECK_SECONDS = 1.0
@@ -43,10 +46,13 @@ class OnTimeWorker(Worker):
         await super()._handle_notification(channel=channel, notification=notification)
         if notification.get("type") == "job_inserted":
             self._schedule_changed.set()
+        listen_probe.observe(notification)  # /readyz proves LISTEN works by a round trip
 
     def _start_side_tasks(self) -> list[asyncio.Task[Any]]:
         side_tasks: list[asyncio.Task[Any]] = super()._start_side_tasks()
         side_tasks.append(asyncio.create_task(self._wake_when_due(), name="due_timer"))
+        # Registers the worker for /readyz and serves HTTP when PA_WORKER_HTTP_PORT is set.
+        side_tasks.append(asyncio.create_task(worker_side_task(self), name="monitoring"))
         return side_tasks
 
     async def _seconds_until_next_due(self) -> float | None:

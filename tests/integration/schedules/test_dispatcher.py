@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ async def test_three_workers_dispatching_fire_each_time_exactly_once(
     fired = fires(database_url)
     times = [at for at, _ in fired]
     assert len(times) == len(set(times)) >= 30
-    steps = {(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)}
+    steps = {(b - a).total_seconds() for a, b in pairwise(times)}
     assert steps == {2.0}, "every time in the window fired, none twice"
     jobs = query(
         database_url,

@@ -1,0 +1,1 @@
+"""AI tasks: users' scheduled instructions, run in the background by an agent with tools."""

@@ -1,0 +1,296 @@
+"""Create, change, pause, resume, cancel, delete and run AI tasks now.
+
+Each service takes the caller's session: a task's row and the job of its next run commit
+together or not at all. Input is validated before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from personal_assistant.ai.deferral import RUN_NOW_PRIORITY, cancel_job, defer_run
+from personal_assistant.ai.models import TASK_STATUSES, AITask, AITaskRun
+from personal_assistant.errors import BadInput, NotFound
+from personal_assistant.notifications.service import check_channel
+from personal_assistant.scheduling import (
+    Schedule,
+    ScheduleError,
+    parse_schedule,
+    parse_timezone,
+    schedule_from_normalized,
+)
+
+logger = logging.getLogger("personal_assistant.ai")
+
+TITLE_MAX_CHARS = 200
+INSTRUCTIONS_MAX_CHARS = 20_000
+
+
+def schedule_of(task: AITask) -> Schedule:
+    return schedule_from_normalized(task.schedule_kind, task.schedule_normalized, task.timezone)
+
+
+def check_timezone(timezone: str | None) -> str | None:
+    if timezone is None:
+        return None
+    try:
+        return parse_timezone(timezone).key
+    except ScheduleError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def parse_task_schedule(text: str, timezone: str | None, now: datetime) -> Schedule:
+    try:
+        return parse_schedule(text, tz=timezone, now=now)
+    except ScheduleError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _first_run(rule: Schedule, now: datetime) -> datetime:
+    first = rule.next_after(now)
+    if first is None:
+        raise BadInput(f"the schedule {rule.text!r} has no run after now; give a future time")
+    return first
+
+
+def _title(title: str) -> str:
+    cleaned = title.strip()
+    if not cleaned:
+        raise BadInput("the title must not be empty")
+    if len(cleaned) > TITLE_MAX_CHARS:
+        raise BadInput(f"the title is longer than {TITLE_MAX_CHARS} characters")
+    return cleaned
+
+
+def _instructions(instructions: str) -> str:
+    cleaned = instructions.strip()
+    if not cleaned:
+        raise BadInput("the instructions must not be empty")
+    if len(cleaned) > INSTRUCTIONS_MAX_CHARS:
+        raise BadInput(f"the instructions are longer than {INSTRUCTIONS_MAX_CHARS} characters")
+    return cleaned
+
+
+def _max_runs(max_runs: int | None) -> int | None:
+    if max_runs is not None and max_runs < 1:
+        raise BadInput(f"max runs must be at least 1, not {max_runs}")
+    return max_runs
+
+
+async def create_task(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    title: str,
+    instructions: str,
+    schedule: str,
+    timezone: str | None = None,
+    channel: str = "log",
+    max_runs: int | None = None,
+    now: datetime | None = None,
+) -> AITask:
+    """Store the task and defer its first run, in the caller's transaction."""
+    now = now or datetime.now(UTC)
+    if not user_id.strip():
+        raise BadInput("the user must not be empty")
+    task = AITask(
+        user_id=user_id.strip(),
+        title=_title(title),
+        instructions=_instructions(instructions),
+        channel=check_channel(channel),
+        max_runs=_max_runs(max_runs),
+        status="active",
+        run_count=0,
+        consecutive_failures=0,
+    )
+    rule = parse_task_schedule(schedule, check_timezone(timezone), now)
+    _apply_schedule(task, rule)
+    task.next_run_at = _first_run(rule, now)
+    session.add(task)
+    await session.flush()
+    task.pending_job_id = await defer_run(session, task.id, task.next_run_at)
+    _log("ai_task_created", task)
+    return task
+
+
+def _apply_schedule(task: AITask, rule: Schedule) -> None:
+    task.schedule_text = rule.text
+    task.schedule_kind = rule.kind
+    task.schedule_normalized = rule.normalized
+    task.timezone = rule.timezone
+
+
+async def get_task(session: AsyncSession, task_id: int, *, lock: bool = False) -> AITask:
+    query = select(AITask).where(AITask.id == task_id)
+    if lock:
+        query = query.with_for_update()
+    task = (await session.execute(query)).scalar_one_or_none()
+    if task is None:
+        raise NotFound(f"no AI task with id {task_id}; `pa-tasks ai list` shows them")
+    return task
+
+
+async def list_tasks(
+    session: AsyncSession, *, user_id: str | None = None, status: str | None = None
+) -> list[AITask]:
+    if status is not None and status not in TASK_STATUSES:
+        raise BadInput(f"unknown status {status!r}; statuses are {', '.join(TASK_STATUSES)}")
+    query = select(AITask).order_by(AITask.id)
+    if user_id is not None:
+        query = query.where(AITask.user_id == user_id)
+    if status is not None:
+        query = query.where(AITask.status == status)
+    return list((await session.execute(query)).scalars())
+
+
+async def recent_runs(session: AsyncSession, task_id: int, limit: int = 10) -> list[AITaskRun]:
+    query = (
+        select(AITaskRun)
+        .where(AITaskRun.task_id == task_id)
+        .order_by(AITaskRun.scheduled_for.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def update_task(
+    session: AsyncSession,
+    task_id: int,
+    *,
+    title: str | None = None,
+    instructions: str | None = None,
+    schedule: str | None = None,
+    timezone: str | None = None,
+    channel: str | None = None,
+    max_runs: int | None = None,
+    now: datetime | None = None,
+) -> AITask:
+    """Change a task; a new schedule replaces the pending run with the new next one."""
+    now = now or datetime.now(UTC)
+    task = await get_task(session, task_id, lock=True)
+    new_title = _title(title) if title is not None else task.title
+    new_instructions = _instructions(instructions) if instructions is not None else None
+    new_channel = check_channel(channel) if channel is not None else task.channel
+    rule: Schedule | None = None
+    next_run: datetime | None = None
+    if schedule is not None or timezone is not None:
+        if task.status not in ("active", "paused"):
+            raise BadInput(f"task {task.id} is {task.status}; its schedule can no longer change")
+        zone = check_timezone(timezone) or task.timezone
+        if schedule is None and task.schedule_kind == "once":
+            # A one-time run keeps its instant; only the zone it is shown in changes.
+            rule = schedule_from_normalized("once", task.schedule_normalized, zone)
+        else:
+            rule = parse_task_schedule(schedule or task.schedule_text, zone, now)
+        next_run = _first_run(rule, now) if task.status == "active" else None
+    task.title, task.channel = new_title, new_channel
+    if new_instructions is not None:
+        task.instructions = new_instructions
+    if max_runs is not None:
+        task.max_runs = _max_runs(max_runs)
+    if rule is not None:
+        _apply_schedule(task, rule)
+        if next_run is not None:
+            await cancel_job(session, task.pending_job_id)
+            task.next_run_at = next_run
+            task.pending_job_id = await defer_run(session, task.id, next_run)
+    task.updated_at = now
+    _log("ai_task_updated", task)
+    return task
+
+
+def _require(task: AITask, allowed: tuple[str, ...], action: str) -> None:
+    if task.status not in allowed:
+        raise BadInput(
+            f"task {task.id} is {task.status}; only {' or '.join(allowed)} tasks can be {action}"
+        )
+
+
+async def _stop(session: AsyncSession, task: AITask, status: str, now: datetime) -> None:
+    await cancel_job(session, task.pending_job_id)
+    task.status = status
+    task.next_run_at = None
+    task.pending_job_id = None
+    task.updated_at = now
+
+
+async def pause_task(session: AsyncSession, task_id: int, now: datetime | None = None) -> AITask:
+    """Stop running; the pending run's job is cancelled (a run already started finishes)."""
+    task = await get_task(session, task_id, lock=True)
+    _require(task, ("active",), "paused")
+    await _stop(session, task, "paused", now or datetime.now(UTC))
+    _log("ai_task_paused", task)
+    return task
+
+
+async def resume_task(session: AsyncSession, task_id: int, now: datetime | None = None) -> AITask:
+    """Run again from the schedule's next time after now (a failed task starts afresh)."""
+    now = now or datetime.now(UTC)
+    task = await get_task(session, task_id, lock=True)
+    _require(task, ("paused", "failed"), "resumed")
+    next_run = schedule_of(task).next_after(now)
+    if next_run is None:
+        raise BadInput(
+            f"task {task.id}'s only run time has passed; give it a new one with "
+            "`pa-tasks ai update ID --schedule ...` or use `pa-tasks ai run-now ID`"
+        )
+    task.status = "active"
+    task.consecutive_failures = 0
+    task.next_run_at = next_run
+    task.pending_job_id = await defer_run(session, task.id, next_run)
+    task.updated_at = now
+    _log("ai_task_resumed", task)
+    return task
+
+
+async def cancel_task(session: AsyncSession, task_id: int, now: datetime | None = None) -> AITask:
+    """Stop for good; the task and its runs are kept."""
+    task = await get_task(session, task_id, lock=True)
+    _require(task, ("active", "paused", "failed"), "cancelled")
+    await _stop(session, task, "cancelled", now or datetime.now(UTC))
+    _log("ai_task_cancelled", task)
+    return task
+
+
+async def delete_task(session: AsyncSession, task_id: int) -> None:
+    """Delete the task and its runs; its waiting job is cancelled."""
+    task = await get_task(session, task_id, lock=True)
+    await cancel_job(session, task.pending_job_id)
+    await session.execute(delete(AITask).where(AITask.id == task.id))
+    _log("ai_task_deleted", task)
+
+
+async def run_now(session: AsyncSession, task_id: int, now: datetime | None = None) -> int:
+    """Defer a run for now, ahead of scheduled runs; return its job id.
+
+    A recurring task keeps its schedule (this is an extra run). A one-time task's single
+    run moves to now.
+    """
+    at = (now or datetime.now(UTC)).replace(microsecond=0)
+    task = await get_task(session, task_id, lock=True)
+    _require(task, ("active",), "run now")
+    job_id = await defer_run(session, task.id, at, priority=RUN_NOW_PRIORITY)
+    if task.schedule_kind == "once":
+        await cancel_job(session, task.pending_job_id)
+        task.next_run_at, task.pending_job_id = at, job_id
+    _log("ai_task_run_now", task, job_id=job_id)
+    return job_id
+
+
+def _log(action: str, task: AITask, **extra: object) -> None:
+    logger.info(
+        "AI task %s: %s",
+        task.id,
+        action.removeprefix("ai_task_").replace("_", " "),
+        extra={
+            "action": action,
+            "ai_task_id": task.id,
+            "status": task.status,
+            "next_run_at": task.next_run_at.isoformat() if task.next_run_at else None,
+            **extra,
+        },
+    )

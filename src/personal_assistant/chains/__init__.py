@@ -1,0 +1,1 @@
+"""Sequences of jobs: each step is deferred when its predecessor succeeds."""

@@ -1,0 +1,1 @@
+"""Outgoing email: a transactional outbox delivered over SMTP, and the daily summary."""

@@ -1,0 +1,1 @@
+"""Files on disk: temporary-file cleanup and database backups (create, verify, restore)."""

@@ -1,0 +1,193 @@
+"""Delete old files under configured root directories, never leaving a root.
+
+The walk works on directory file descriptors opened with ``O_NOFOLLOW``, the technique
+of ``shutil.rmtree``'s safe mode: a symlink is never followed, and a directory swapped
+for a symlink between the scan and the delete cannot redirect a delete elsewhere.
+
+What is removed, under each root:
+- regular files whose modification time is older than the cutoff;
+- symlinks that are themselves older than the cutoff (by the link's own ``lstat``
+  time). Removing a link never touches its target, wherever that is;
+- subdirectories that are empty after the sweep and were already older than the
+  cutoff before it, so a directory an application just created is kept.
+Never removed: a root itself, sockets, FIFOs and devices, anything on another
+filesystem mounted below a root (like ``find -xdev``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger("personal_assistant.files")
+
+MAX_ERRORS_REPORTED = 20
+_OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+@dataclass
+class CleanupReport:
+    dry_run: bool
+    roots: list[str]
+    files_removed: int = 0
+    links_removed: int = 0
+    dirs_removed: int = 0
+    bytes_removed: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def error(self, path: Path, problem: BaseException | str) -> None:
+        if isinstance(problem, OSError) and problem.strerror:
+            reason = problem.strerror
+        else:
+            reason = str(problem)
+        self.errors.append({"path": str(path), "error": reason})
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "roots": self.roots,
+            "files_removed": self.files_removed,
+            "links_removed": self.links_removed,
+            "dirs_removed": self.dirs_removed,
+            "bytes_removed": self.bytes_removed,
+            "error_count": len(self.errors),
+            "errors": self.errors[:MAX_ERRORS_REPORTED],
+        }
+
+
+@dataclass(frozen=True)
+class _Sweep:
+    cutoff: float
+    dry_run: bool
+    device: int
+    report: CleanupReport
+
+
+def cleanup_paths(
+    roots: Sequence[Path], max_age: timedelta, *, dry_run: bool = False, now: float | None = None
+) -> CleanupReport:
+    """Remove what is older than ``max_age`` under each root (see the module docstring).
+
+    With ``dry_run`` nothing is removed; the report counts what would be.
+    """
+    cutoff = (time.time() if now is None else now) - max_age.total_seconds()
+    report = CleanupReport(dry_run=dry_run, roots=[str(root) for root in roots])
+    for root in roots:
+        _sweep_root(Path(root), cutoff, dry_run, report)
+    logger.info(
+        "cleanup %s: %d file(s), %d link(s), %d dir(s), %d byte(s), %d error(s)",
+        "dry run" if dry_run else "done",
+        report.files_removed,
+        report.links_removed,
+        report.dirs_removed,
+        report.bytes_removed,
+        len(report.errors),
+        extra={"action": "cleanup_temp_files", **report.as_json()},
+    )
+    return report
+
+
+def _sweep_root(root: Path, cutoff: float, dry_run: bool, report: CleanupReport) -> None:
+    # The operator named the root, so a symlink in its own path is resolved once; below
+    # it nothing is followed.
+    try:
+        real = root.resolve(strict=True)
+        fd = os.open(real, _OPEN_DIR)
+    except FileNotFoundError:
+        report.error(root, "does not exist")
+        return
+    except NotADirectoryError:
+        report.error(root, "is not a directory")
+        return
+    except OSError as exc:
+        report.error(root, exc)
+        return
+    try:
+        sweep = _Sweep(cutoff=cutoff, dry_run=dry_run, device=os.fstat(fd).st_dev, report=report)
+        _sweep_dir(fd, real, sweep)
+    finally:
+        os.close(fd)
+
+
+def _sweep_dir(dir_fd: int, path: Path, sweep: _Sweep) -> bool:
+    """Clean one directory; return whether it is (or in a dry run would be) empty after."""
+    try:
+        with os.scandir(dir_fd) as entries:
+            names = [entry.name for entry in entries]
+    except OSError as exc:
+        sweep.report.error(path, exc)
+        return False
+    remaining = 0
+    for name in names:
+        if not _sweep_entry(dir_fd, name, path / name, sweep):
+            remaining += 1
+    return remaining == 0
+
+
+def _sweep_entry(dir_fd: int, name: str, path: Path, sweep: _Sweep) -> bool:
+    """Handle one entry; return whether it is gone (or would be)."""
+    try:
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return True  # removed by someone else meanwhile
+    except OSError as exc:
+        sweep.report.error(path, exc)
+        return False
+    if stat.S_ISDIR(info.st_mode):
+        return _sweep_subdir(dir_fd, name, path, info, sweep)
+    is_link = stat.S_ISLNK(info.st_mode)
+    if not (is_link or stat.S_ISREG(info.st_mode)) or info.st_mtime >= sweep.cutoff:
+        return False
+    if not sweep.dry_run:
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            return True
+        except OSError as exc:
+            sweep.report.error(path, exc)
+            return False
+    if is_link:
+        sweep.report.links_removed += 1
+    else:
+        sweep.report.files_removed += 1
+    sweep.report.bytes_removed += info.st_size
+    return True
+
+
+def _sweep_subdir(
+    parent_fd: int, name: str, path: Path, info: os.stat_result, sweep: _Sweep
+) -> bool:
+    if info.st_dev != sweep.device:
+        return False  # another filesystem is mounted here: not ours to clean
+    try:
+        fd = os.open(name, _OPEN_DIR, dir_fd=parent_fd)
+    except OSError as exc:
+        sweep.report.error(path, exc)
+        return False
+    try:
+        opened = os.fstat(fd)
+        if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+            sweep.report.error(path, "was replaced during cleanup; skipped")
+            return False
+        empty = _sweep_dir(fd, path, sweep)
+    finally:
+        os.close(fd)
+    # ``info`` was taken before the sweep, whose deletions touch the directory's mtime.
+    if not empty or info.st_mtime >= sweep.cutoff:
+        return False
+    if not sweep.dry_run:
+        try:
+            os.rmdir(name, dir_fd=parent_fd)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False  # something new appeared in it meanwhile: keep it
+    sweep.report.dirs_removed += 1
+    return True

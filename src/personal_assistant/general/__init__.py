@@ -1,0 +1,1 @@
+"""General-purpose tasks: allow-listed commands and entry-point plugins."""

@@ -1,0 +1,1 @@
+"""Notifications to a user on a channel (log, email, webhook), delivered by a retried job."""

@@ -1,0 +1,54 @@
+"""Create a notification and defer its delivery in the caller's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from personal_assistant.errors import BadInput
+from personal_assistant.notifications.models import CHANNELS, Notification
+from personal_assistant.workers.enqueue import defer
+from personal_assistant.workers.lookup import resolve_task
+
+DELIVERY_TASK = "notifications:notify"
+SUBJECT_MAX_CHARS = 500
+
+
+def check_channel(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise BadInput(f"unknown notification channel {channel!r}; use {', '.join(CHANNELS)}")
+    return channel
+
+
+async def notify(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    channel: str,
+    subject: str,
+    body: str,
+    source: str | None = None,
+) -> int:
+    """Insert the notification and defer its delivery job; both commit with the caller."""
+    check_channel(channel)
+    if not user_id.strip():
+        raise BadInput("a notification needs a user id")
+    row = Notification(
+        user_id=user_id,
+        channel=channel,
+        subject=subject.strip()[:SUBJECT_MAX_CHARS] or "(no subject)",
+        body=body,
+        status="pending",
+        attempts=0,
+        source=source,
+    )
+    session.add(row)
+    await session.flush()
+    await defer(session, resolve_task(DELIVERY_TASK), {"notification_id": row.id})
+    return row.id
+
+
+async def notifications_from(session: AsyncSession, source: str) -> list[Notification]:
+    """The notifications a given source (e.g. "ai_task:12") produced, oldest first."""
+    query = select(Notification).where(Notification.source == source).order_by(Notification.id)
+    return list((await session.execute(query)).scalars())

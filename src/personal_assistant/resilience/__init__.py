@@ -1,0 +1,1 @@
+"""Resilience shared by every worker: circuit breakers whose state lives in PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Synchronisation with outside services: ICS calendar feeds and Notion databases."""

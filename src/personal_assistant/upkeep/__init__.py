@@ -1,0 +1,1 @@
+"""Upkeep of the database and its records: vacuum, expired sessions, old logs."""
