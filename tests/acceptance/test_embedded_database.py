@@ -1,0 +1,37 @@
+"""With no DATABASE_URL the product runs on an embedded PostgreSQL that keeps its data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+
+from tests.support.processes import run_cli
+
+
+def test_embedded_database_persists_jobs_across_a_server_restart(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": "",
+        "PA_EMBEDDED_DATA_DIR": str(tmp_path / "pg"),
+        "PA_LOG_FORMAT": "text",
+    }
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    try:
+        assert run_cli("db", "upgrade", env={**base, **env}).code == 0
+        deferred = run_cli("defer", "ping", "--args", '{"message": "kept"}', env={**base, **env})
+        assert deferred.code == 0, deferred.err
+        job_id = int(deferred.out)
+
+        url = run_cli("db", "url", env={**base, **env}).out.strip()
+        with psycopg.connect(url) as conn:  # what `psql "$(pa-tasks db url)"` does
+            assert conn.execute("SELECT count(*) FROM procrastinate_jobs").fetchone() == (1,)
+
+        stopped = run_cli("db", "stop", env={**base, **env})
+        assert stopped.out.strip() == "embedded server stopped"
+
+        listed = run_cli("jobs", "list", "--json", env={**base, **env})  # starts it again
+        assert listed.code == 0, listed.err
+        assert [job["id"] for job in listed.json()] == [job_id]
+    finally:
+        run_cli("db", "stop", env={**base, **env})

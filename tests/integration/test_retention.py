@@ -1,0 +1,50 @@
+"""Finished jobs are pruned after their retention; failed ones are kept longer."""
+
+from __future__ import annotations
+
+from personal_assistant.db.session import dispose_engine, session_scope
+from personal_assistant.jobs.retention import prune_finished_jobs
+from tests.support.db import query
+
+JOBS = {
+    # name: (status, age of the last event in hours)
+    "old_success": ("succeeded", 200),
+    "new_success": ("succeeded", 10),
+    "old_cancelled": ("cancelled", 200),
+    "old_failure": ("failed", 200),
+    "ancient_failure": ("failed", 800),
+    "waiting": ("todo", 900),
+}
+
+
+def seed(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        for name, (status, hours) in JOBS.items():
+            job_id = conn.execute(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, status, args)"
+                " VALUES ('maintenance_tasks', 'maintenance:ping', %s, %s) RETURNING id",
+                (status, f'{{"message": "{name}"}}'),
+            ).fetchone()[0]  # type: ignore[index]
+            conn.execute(
+                "INSERT INTO procrastinate_events (job_id, type, at)"
+                " VALUES (%s, 'deferred', now() - make_interval(hours => %s))",
+                (job_id, hours),
+            )
+            conn.execute(
+                "INSERT INTO job_results (job_id, task_name, result) VALUES (%s, 'x', '{}')",
+                (job_id,),
+            )
+
+
+async def test_prune_keeps_failures_longer(database_url: str) -> None:
+    seed(database_url)
+    async with session_scope() as session:
+        report = await prune_finished_jobs(session, succeeded_hours=168, failed_hours=720)
+    await dispose_engine()
+    left = {r[0] for r in query(database_url, "SELECT args->>'message' FROM procrastinate_jobs")}
+    assert left == {"new_success", "old_failure", "waiting"}
+    assert report.deleted == 3
+    results = query(database_url, "SELECT count(*) FROM job_results")
+    assert results == [(3,)]
