@@ -1,8 +1,8 @@
 """The worker's side of chains: after each job, record a chain step's end.
 
 ``chain_step`` wraps every job in the worker middleware, outside the job's timeout, so
-it sees the exception procrastinate's retry strategy will see. A job that is not a
-chain step costs one indexed lookup after it ends.
+it sees the exception procrastinate's retry strategy will see. Only a job whose queueing
+lock marks it as a step (``chains/marker.py``) costs a lookup; others cost nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from procrastinate import JobContext
 from procrastinate.job_context import AbortReason
 
+from personal_assistant.chains.marker import is_marked
 from personal_assistant.chains.progress import record_failure, record_success
 from personal_assistant.db.session import session_scope
 from personal_assistant.errors import AssistantError
@@ -64,6 +65,8 @@ def _job_id(context: JobContext) -> int:
 
 
 async def _is_chain_step(context: JobContext) -> bool:
+    if not is_marked(context.job.queueing_lock):
+        return False
     row = await context.app.connector.execute_query_one_async(
         IS_CHAIN_STEP, job_id=_job_id(context)
     )

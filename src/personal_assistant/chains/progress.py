@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from personal_assistant.chains.marker import step_lock
 from personal_assistant.chains.report import report_failure
 from personal_assistant.errors import BadInput
-from personal_assistant.workers.enqueue import defer
+from personal_assistant.workers.enqueue import JobOptions, defer
 
 logger = logging.getLogger("personal_assistant.chains")
 
@@ -112,7 +113,12 @@ async def record_success(session: AsyncSession, job_id: int) -> bool:
         return True
     task_name, args = steps[following]["task"], steps[following]["args"]
     try:
-        next_job = await defer(session, _task(task_name), args)
+        next_job = await defer(
+            session,
+            _task(task_name),
+            args,
+            JobOptions(queueing_lock=step_lock(chain_id, following)),
+        )
     except BadInput as exc:  # the task's payload model changed since the chain started
         error = f"step {following + 1}/{len(steps)} ({task_name}) could not be deferred: {exc}"
         await _fail_chain(session, chain_id, following, error)

@@ -6,7 +6,7 @@ in the transaction that records its predecessor's success (see ``progress.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from procrastinate.tasks import Task
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from personal_assistant.chains.marker import step_lock
 from personal_assistant.chains.models import JobChain, JobChainStep
 from personal_assistant.errors import BadInput, NotFound
 from personal_assistant.workers.enqueue import JobOptions, defer, validated_args
@@ -47,7 +48,8 @@ async def start_chain(
     session.add(chain)
     await session.flush()
     first_task, first_args = checked[0]
-    job_id = await defer(session, first_task, first_args, first_options)
+    options = replace(first_options or JobOptions(), queueing_lock=step_lock(chain.id, 0))
+    job_id = await defer(session, first_task, first_args, options)
     session.add(JobChainStep(chain_id=chain.id, step=0, job_id=job_id, status="running"))
     await session.flush()
     return ChainStarted(chain_id=chain.id, first_job_id=job_id)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import shutil
 import tarfile
 import tempfile
@@ -37,7 +36,7 @@ from personal_assistant.files.catalog import (
     schema_revisions,
     server_major,
 )
-from personal_assistant.files.pgtools import PgTool, find_tool, libpq_arguments
+from personal_assistant.files.pgtools import PgTool, find_tool, libpq_arguments, run_tool
 
 logger = logging.getLogger("personal_assistant.files")
 
@@ -218,25 +217,20 @@ async def _pg_dump(
     assert row is not None
     conninfo, env = libpq_arguments(url)
     patterns = [f"--table={_dump_pattern(t.name)}" for t in tables]
-    process = await asyncio.create_subprocess_exec(
-        str(tool.path),
-        "--data-only",
-        "--no-privileges",
-        f"--snapshot={row[0]}",
-        f"--file={target}",
-        *patterns,
-        f"--dbname={conninfo}",
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, **env},
+    failure = await run_tool(
+        tool.path,
+        [
+            "--data-only",
+            "--no-privileges",
+            f"--snapshot={row[0]}",
+            f"--file={target}",
+            *patterns,
+            f"--dbname={conninfo}",
+        ],
+        env,
     )
-    _, err = await process.communicate()
-    if process.returncode != 0:
-        message = err.decode(errors="replace").strip().splitlines()
-        raise arc.BackupError(
-            f"pg_dump failed (exit {process.returncode}): {message[-1] if message else ''}"
-        )
+    if failure is not None:
+        raise arc.BackupError(f"pg_dump failed: {failure}")
 
 
 def _dump_pattern(table: str) -> str:

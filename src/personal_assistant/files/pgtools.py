@@ -8,7 +8,9 @@ least the required one wins.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -92,3 +94,23 @@ def libpq_arguments(url: str) -> tuple[str, dict[str, str]]:
     password = params.pop("password", None)
     env = {"PGPASSWORD": str(password)} if password else {}
     return make_conninfo(**{k: str(v) for k, v in params.items() if v is not None}), env
+
+
+async def run_tool(path: Path, arguments: list[str], env: dict[str, str]) -> str | None:
+    """Run a PostgreSQL client tool without a shell; return its first error line on failure.
+
+    Credentials travel in ``env`` (PGPASSWORD), never on the command line.
+    """
+    process = await asyncio.create_subprocess_exec(
+        str(path),
+        *arguments,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **env},
+    )
+    _, err = await process.communicate()
+    if process.returncode == 0:
+        return None
+    lines = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
+    return lines[0] if lines else f"exit status {process.returncode}"

@@ -11,7 +11,6 @@ table's row count with the manifest.
 from __future__ import annotations
 
 import asyncio
-import os
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from psycopg import AsyncConnection, sql
 from personal_assistant.errors import BadInput
 from personal_assistant.files import archive as arc
 from personal_assistant.files.catalog import row_count, schema_revisions
-from personal_assistant.files.pgtools import find_tool, libpq_arguments
+from personal_assistant.files.pgtools import find_tool, libpq_arguments, run_tool
 
 
 @dataclass(frozen=True)
@@ -203,25 +202,19 @@ async def _load_psql(
         )
     conninfo, env = libpq_arguments(url)
     before, after = statements
-    process = await asyncio.create_subprocess_exec(
-        str(choice.tool.path),
-        "--no-psqlrc",
-        "--quiet",
-        "--set=ON_ERROR_STOP=1",
-        "--single-transaction",
-        f"--command={before}",
-        f"--file={staging / arc.DUMP_MEMBER}",
-        f"--command={after}",
-        f"--dbname={conninfo}",
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, **env},
+    failure = await run_tool(
+        choice.tool.path,
+        [
+            "--no-psqlrc",
+            "--quiet",
+            "--set=ON_ERROR_STOP=1",
+            "--single-transaction",
+            f"--command={before}",
+            f"--file={staging / arc.DUMP_MEMBER}",
+            f"--command={after}",
+            f"--dbname={conninfo}",
+        ],
+        env,
     )
-    _, err = await process.communicate()
-    if process.returncode != 0:
-        lines = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
-        raise arc.BackupError(
-            f"restore failed and was rolled back: {lines[0] if lines else 'psql exit'}"
-            f" (psql exit {process.returncode})"
-        )
+    if failure is not None:
+        raise arc.BackupError(f"restore failed and was rolled back: {failure}")

@@ -10,14 +10,14 @@ from personal_assistant.settings import get_settings
 from personal_assistant.workers.connector import SettingsConnector
 from personal_assistant.workers.middleware import job_middleware
 from personal_assistant.workers.tasks import discover_domains
-from personal_assistant.workers.worker import OnTimeWorker
+from personal_assistant.workers.worker import AssistantWorker
 
 
 class AssistantApp(App):
     """The App whose workers start scheduled jobs on time (see ``workers/worker.py``)."""
 
-    def _worker(self, **kwargs: Any) -> OnTimeWorker:
-        return OnTimeWorker(app=self, **{**self.worker_defaults, **kwargs})
+    def _worker(self, **kwargs: Any) -> AssistantWorker:
+        return AssistantWorker(app=self, **{**self.worker_defaults, **kwargs})
 
 
 def build_app() -> AssistantApp:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from procrastinate import Blueprint, JobContext
 from procrastinate.tasks import Task
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from personal_assistant.workers.limits import Limit
 from personal_assistant.workers.retry import DEFAULT, PermanentError, RetryPolicy
@@ -28,9 +28,12 @@ class Payload(BaseModel):
 
 
 class Tick(Payload):
-    """The payload of a periodic task: the scheduled instant, as a Unix timestamp."""
+    """The payload of a periodic task: the scheduled instant, as a Unix timestamp.
 
-    timestamp: int
+    0 when the task was deferred by hand rather than by the periodic deferrer.
+    """
+
+    timestamp: int = Field(default=0, ge=0)
 
 
 class InvalidPayload(PermanentError):

@@ -1,4 +1,5 @@
-"""Cross-cutting work around every job: timeout, result recording, one log line.
+"""Cross-cutting work around every job: limits, timeout, chain steps, metrics, the result
+size cap and one log line.
 
 This is procrastinate worker middleware, installed through the app's worker defaults,
 so ``procrastinate ... worker`` and ``pa-tasks worker`` behave the same.
@@ -27,12 +28,6 @@ from personal_assistant.workers.retry import RescheduleError
 logger = logging.getLogger("personal_assistant.jobs")
 
 RESULT_MAX_BYTES = 16_384
-
-RECORD_RESULT = """
-INSERT INTO job_results (job_id, task_name, result)
-VALUES (%(job_id)s, %(task_name)s, %(result)s)
-ON CONFLICT (job_id) DO UPDATE SET result = EXCLUDED.result, recorded_at = now()
-"""
 
 
 class JobTimeout(AssistantError):
@@ -78,14 +73,8 @@ async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: 
         outcome = "failed"
         raise
     else:
-        if result is not None:
-            await worker.app.connector.execute_query_async(
-                RECORD_RESULT,
-                job_id=job.id,
-                task_name=job.task_name,
-                result=capped_result(result),
-            )
-        return result
+        # The worker stores the result with the job's success (see workers/worker.py).
+        return None if result is None else capped_result(result)
     finally:
         duration = time.perf_counter() - started
         record_job(job.task_name, job.queue, outcome, duration)

@@ -25,7 +25,7 @@ from procrastinate import App
 from personal_assistant.db.url import database_url
 from personal_assistant.monitoring.endpoints import worker_endpoints
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.worker import OnTimeWorker
+from personal_assistant.workers.worker import AssistantWorker
 
 logger = logging.getLogger("personal_assistant.worker")
 
@@ -138,7 +138,7 @@ async def _run_until_restart(
         "install_signal_handlers": False,
         "shutdown_graceful_timeout": config.shutdown_timeout,
     }
-    worker = OnTimeWorker(app=app, **options)
+    worker = AssistantWorker(app=app, **options)
     running = asyncio.create_task(worker.run())  # type: ignore[no-untyped-call]
     watchdog = asyncio.create_task(
         watch_database(url, started_at, settings.watchdog_interval_seconds)

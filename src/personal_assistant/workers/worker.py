@@ -1,23 +1,30 @@
-"""procrastinate's Worker, made to start scheduled jobs on time.
+"""procrastinate's Worker, made to start scheduled jobs on time and to keep results.
 
-procrastinate only finds a job whose ``scheduled_at`` is in the future by polling
-(every ``fetch_job_polling_interval``, 5 s by default), so such jobs start up to that
-late. This worker keeps one extra side task: a timer set to the earliest future
-``scheduled_at`` of its queues, which wakes the fetch loop at that instant. It re-arms on
-every ``job_inserted`` notification (a new job may be due sooner) and at least every
-``RECHECK_SECONDS`` (retries are scheduled by an UPDATE, which notifies nobody).
+- On time: procrastinate finds a job whose ``scheduled_at`` is in the future only by
+  polling (``fetch_job_polling_interval``, 5 s by default). This worker keeps a timer on
+  the earliest ``scheduled_at`` of its queues and wakes its fetch loop at that instant.
+  The timer re-arms on every ``job_inserted`` notification (a new job may be due sooner)
+  and at least every ``RECHECK_SECONDS`` (retries are scheduled by an UPDATE, which
+  notifies nobody). Each look covers everything due since the previous one, so a job
+  that fell due between two looks still wakes the loop.
+- Results: the JSON result the middleware prepared is written in the same statement
+  that marks the job succeeded: one round trip, and a result exists exactly when its
+  job succeeded.
 
-The overridden hooks are private to procrastinate; the pinned version makes that safe,
-and tests cover the behaviour.
+The overridden hooks are private to procrastinate; the exact pin makes that safe, and
+tests cover the behaviour.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
+from procrastinate import jobs
 from procrastinate.worker import Worker
+from psycopg.types.json import Jsonb
 
 from personal_assistant.monitoring.endpoints import worker_side_task
 from personal_assistant.monitoring.readiness import listen_probe
@@ -27,17 +34,30 @@ logger = logging.getLogger("personal_assistant.worker")
 RECHECK_SECONDS = 1.0
 # Wake this long after the due instant, so the database agrees the job is due.
 WAKE_MARGIN_SECONDS = 0.002
+# procrastinate clears its wake-up flag after every fetch, so a wake-up that lands while a
+# fetch is running is lost; knock again shortly after (seconds after the first knock).
+EXTRA_KNOCKS = (0.05, 0.25)
 
-SECONDS_UNTIL_NEXT_DUE = """
-SELECT EXTRACT(EPOCH FROM (min(scheduled_at) - clock_timestamp()))::float8 AS seconds
+NEXT_DUE = """
+SELECT clock_timestamp() AS looked_at,
+       EXTRACT(EPOCH FROM (min(scheduled_at) - clock_timestamp()))::float8 AS seconds
   FROM procrastinate_jobs
  WHERE status = 'todo'
-   AND scheduled_at > clock_timestamp()
+   AND scheduled_at > COALESCE(%(since)s, clock_timestamp())
    AND (%(queues)s::varchar[] IS NULL OR queue_name = ANY(%(queues)s::varchar[]))
 """
 
+FINISH_WITH_RESULT = """
+WITH recorded AS (
+    INSERT INTO job_results (job_id, task_name, result)
+    VALUES (%(job_id)s, %(task_name)s, %(result)s)
+    ON CONFLICT (job_id) DO UPDATE SET result = EXCLUDED.result, recorded_at = now()
+)
+SELECT procrastinate_finish_job_v1(%(job_id)s, 'succeeded', false)
+"""
 
-class OnTimeWorker(Worker):
+
+class AssistantWorker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._schedule_changed = asyncio.Event()
@@ -55,21 +75,71 @@ class OnTimeWorker(Worker):
         side_tasks.append(asyncio.create_task(worker_side_task(self), name="monitoring"))
         return side_tasks
 
-    async def _seconds_until_next_due(self) -> float | None:
+    async def _next_due(self, since: datetime | None) -> tuple[datetime, float | None]:
+        """When this look happened, and the seconds until the first job due after ``since``.
+
+        Negative seconds: a job fell due since the previous look.
+        """
         row = await self.app.connector.execute_query_one_async(
-            SECONDS_UNTIL_NEXT_DUE,
+            NEXT_DUE,
+            since=since,
             queues=list(self.queues) if self.queues else None,
         )
         seconds = row["seconds"]
-        return None if seconds is None else float(seconds)
+        return row["looked_at"], None if seconds is None else float(seconds)
 
     async def _wake_when_due(self) -> None:
+        since: datetime | None = None
         while True:
             self._schedule_changed.clear()
-            due_in = await self._seconds_until_next_due()
+            since, due_in = await self._next_due(since)
+            if due_in is not None and due_in <= 0:
+                await self._knock()
+                continue
             wait = RECHECK_SECONDS if due_in is None else min(due_in, RECHECK_SECONDS)
             try:
                 await asyncio.wait_for(self._schedule_changed.wait(), wait + WAKE_MARGIN_SECONDS)
             except TimeoutError:
                 if due_in is not None and due_in <= wait:
-                    self._new_job_event.set()
+                    await self._knock()
+
+    async def _knock(self) -> None:
+        """Wake the fetch loop, and again shortly after in case a running fetch ate it."""
+        self._new_job_event.set()
+        previous = 0.0
+        for at in EXTRA_KNOCKS:
+            await asyncio.sleep(at - previous)
+            previous = at
+            self._new_job_event.set()
+
+    async def _persist_job_status(
+        self,
+        job: jobs.Job,
+        status: jobs.Status,
+        retry_decision: Any,
+        context: Any,
+        job_result: Any,
+    ) -> None:
+        result = getattr(job_result, "result", None)
+        if (
+            status != jobs.Status.SUCCEEDED
+            or retry_decision is not None
+            or result is None
+            or self.delete_jobs != jobs.DeleteJobCondition.NEVER
+        ):
+            await super()._persist_job_status(
+                job=job,
+                status=status,
+                retry_decision=retry_decision,
+                context=context,
+                job_result=job_result,
+            )
+            return
+        await self.app.connector.execute_query_async(
+            FINISH_WITH_RESULT,
+            job_id=job.id,
+            task_name=job.task_name,
+            result=Jsonb(result),
+        )
+        assert job.id is not None
+        self._job_ids_to_abort.pop(job.id, None)

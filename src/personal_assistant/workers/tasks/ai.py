@@ -23,11 +23,6 @@ class RunPayload(Payload):
     scheduled_for: AwareDatetime
 
 
-class ReconcileTick(Tick):
-    # 0 when deferred by hand; the periodic deferrer passes the scheduled instant.
-    timestamp: int = Field(default=0, ge=0)
-
-
 @domain.task(
     name="run_ai_task",
     payload=RunPayload,
@@ -48,12 +43,12 @@ async def run_ai_task(context: JobContext, payload: RunPayload) -> JSONResult:
 
 @domain.task(
     name="process_due_ai_tasks",
-    payload=ReconcileTick,
+    payload=Tick,
     retry=NO_RETRY,
     timeout=120,
     periodic="* * * * *",
 )
-async def process_due_ai_tasks(context: JobContext, payload: ReconcileTick) -> JSONResult:
+async def process_due_ai_tasks(context: JobContext, payload: Tick) -> JSONResult:
     """Re-defer the run of every due AI task whose job was lost."""
     async with session_scope() as session:
         report = await reconcile_due_tasks(session)

@@ -24,13 +24,7 @@ class SendEmailPayload(Payload):
     outbox_id: int = Field(gt=0)
 
 
-class OutboxTick(Tick):
-    # 0 when deferred by hand; the periodic deferrer passes the scheduled instant.
-    timestamp: int = Field(default=0, ge=0)
-
-
 class SummaryTick(Tick):
-    timestamp: int = Field(default=0, ge=0)
     # Send now whatever the hour (still at most once per local date).
     force: bool = False
 
@@ -43,12 +37,12 @@ async def send_email(context: JobContext, payload: SendEmailPayload) -> JSONResu
 
 @domain.task(
     name="process_email_queue",
-    payload=OutboxTick,
+    payload=Tick,
     retry=NO_RETRY,  # the next sweep is 5 minutes away
     timeout=120,
     periodic="*/5 * * * *",
 )
-async def process_email_queue(context: JobContext, payload: OutboxTick) -> JSONResult:
+async def process_email_queue(context: JobContext, payload: Tick) -> JSONResult:
     """Re-queue unsent emails that have no job waiting or running."""
     async with session_scope() as session:
         report = await sweep_outbox(session)

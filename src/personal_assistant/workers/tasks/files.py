@@ -9,7 +9,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from procrastinate import JobContext
-from pydantic import Field
 
 from personal_assistant.db.url import database_url
 from personal_assistant.files.backup import create_backup
@@ -22,13 +21,7 @@ domain = Domain(namespace="files", queue="file_tasks")
 
 
 class CleanupPayload(Tick):
-    # 0 when deferred by hand; the periodic deferrer passes the scheduled instant.
-    timestamp: int = Field(default=0, ge=0)
     dry_run: bool = False
-
-
-class BackupPayload(Tick):
-    timestamp: int = Field(default=0, ge=0)
 
 
 @domain.task(
@@ -52,12 +45,12 @@ async def cleanup_temp_files(context: JobContext, payload: CleanupPayload) -> JS
 
 @domain.task(
     name="backup_user_data",
-    payload=BackupPayload,
+    payload=Tick,
     retry=MAINTENANCE,
     timeout=3600,
     periodic="0 1 * * 0",  # Sundays 01:00 UTC
 )
-async def backup_user_data(context: JobContext, payload: BackupPayload) -> JSONResult:
+async def backup_user_data(context: JobContext, payload: Tick) -> JSONResult:
     """Write a checksummed backup of the application's tables to PA_BACKUP_DIR."""
     settings = get_settings()
     taken_at = (

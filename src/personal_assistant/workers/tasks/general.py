@@ -42,10 +42,6 @@ class CallPluginPayload(Payload):
     kwargs: dict[str, Any] = Field(default_factory=dict)
 
 
-class ChainsTick(Tick):
-    timestamp: int = Field(default=0, ge=0)
-
-
 @domain.task(name="run_command", payload=RunCommandPayload, retry=NO_RETRY, timeout=3700)
 async def run_command_task(context: JobContext, payload: RunCommandPayload) -> JSONResult:
     """Run an allow-listed program (argv, no shell) and return its exit status and output."""
@@ -67,12 +63,12 @@ async def call_plugin_task(context: JobContext, payload: CallPluginPayload) -> J
 
 @domain.task(
     name="reconcile_chains",
-    payload=ChainsTick,
+    payload=Tick,
     retry=NO_RETRY,  # the next run is 5 minutes away
     timeout=120,
     periodic="*/5 * * * *",
 )
-async def reconcile_chains_task(context: JobContext, payload: ChainsTick) -> JSONResult:
+async def reconcile_chains_task(context: JobContext, payload: Tick) -> JSONResult:
     """Settle chains whose current job ended without the worker seeing it (cancelled, rescued)."""
     async with session_scope() as session:
         report = await reconcile_chains(session)

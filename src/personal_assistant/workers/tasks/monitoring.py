@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from procrastinate import JobContext
-from pydantic import Field
 
 from personal_assistant.db.session import session_scope
 from personal_assistant.monitoring.alerts import evaluate_alerts as evaluate
@@ -14,19 +13,14 @@ from personal_assistant.workers.retry import NO_RETRY
 domain = Domain(namespace="monitoring", queue="maintenance_tasks")
 
 
-class AlertTick(Tick):
-    # 0 when deferred by hand; the periodic deferrer passes the scheduled instant.
-    timestamp: int = Field(default=0, ge=0)
-
-
 @domain.task(
     name="evaluate_alerts",
-    payload=AlertTick,
+    payload=Tick,
     retry=NO_RETRY,  # the next evaluation is a minute away
     timeout=60,
     periodic="* * * * *",
 )
-async def evaluate_alerts(context: JobContext, payload: AlertTick) -> JSONResult:
+async def evaluate_alerts(context: JobContext, payload: Tick) -> JSONResult:
     """Open, update and resolve alert incidents; notify once per incident."""
     async with session_scope() as session:
         report = await evaluate(session, get_settings())

@@ -8,7 +8,6 @@ job instead of failing it.
 from __future__ import annotations
 
 from procrastinate import JobContext
-from pydantic import Field
 
 from personal_assistant.settings import get_settings
 from personal_assistant.sync.calendar import sync_calendars
@@ -19,19 +18,14 @@ from personal_assistant.workers.retry import NETWORK
 domain = Domain(namespace="sync", queue="sync_tasks")
 
 
-class SyncTick(Tick):
-    # 0 when deferred by hand; the periodic deferrer passes the scheduled instant.
-    timestamp: int = Field(default=0, ge=0)
-
-
 @domain.task(
     name="sync_calendar_events",
-    payload=SyncTick,
+    payload=Tick,
     retry=NETWORK,
     timeout=600,
     periodic="0 * * * *",  # hourly, on the hour (UTC)
 )
-async def sync_calendar_events(context: JobContext, payload: SyncTick) -> JSONResult:
+async def sync_calendar_events(context: JobContext, payload: Tick) -> JSONResult:
     """Fetch changed ICS feeds (PA_CALENDAR_FEEDS) and upsert their events."""
     settings = get_settings()
     report = await sync_calendars(
@@ -42,12 +36,12 @@ async def sync_calendar_events(context: JobContext, payload: SyncTick) -> JSONRe
 
 @domain.task(
     name="sync_notion_pages",
-    payload=SyncTick,
+    payload=Tick,
     retry=NETWORK,
     timeout=1800,
     periodic="0 */2 * * *",  # every 2 hours, on the hour (UTC)
 )
-async def sync_notion_pages(context: JobContext, payload: SyncTick) -> JSONResult:
+async def sync_notion_pages(context: JobContext, payload: Tick) -> JSONResult:
     """Upsert pages edited since the last sync from PA_NOTION_DATABASE_IDS."""
     settings = get_settings()
     report = await sync_notion(

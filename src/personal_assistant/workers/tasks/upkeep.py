@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from procrastinate import JobContext
-from pydantic import Field
 
 from personal_assistant.db.session import session_scope
 from personal_assistant.db.url import database_url
@@ -23,19 +22,14 @@ from personal_assistant.workers.retry import MAINTENANCE, NO_RETRY
 domain = Domain(namespace="upkeep", queue="maintenance_tasks")
 
 
-class UpkeepTick(Tick):
-    # 0 when deferred by hand; the periodic deferrer passes the scheduled instant.
-    timestamp: int = Field(default=0, ge=0)
-
-
 @domain.task(
     name="optimize_database",
-    payload=UpkeepTick,
+    payload=Tick,
     retry=MAINTENANCE,
     timeout=3600,
     periodic="0 3 * * 0",  # Sundays 03:00 UTC
 )
-async def optimize_database(context: JobContext, payload: UpkeepTick) -> JSONResult:
+async def optimize_database(context: JobContext, payload: Tick) -> JSONResult:
     """VACUUM (ANALYZE) the application's and the queue's tables."""
     report = await vacuum_all(database_url())
     return report.as_json()
@@ -43,12 +37,12 @@ async def optimize_database(context: JobContext, payload: UpkeepTick) -> JSONRes
 
 @domain.task(
     name="cleanup_old_sessions",
-    payload=UpkeepTick,
+    payload=Tick,
     retry=MAINTENANCE,
     timeout=300,
     periodic="0 4 * * *",  # daily 04:00 UTC
 )
-async def cleanup_old_sessions(context: JobContext, payload: UpkeepTick) -> JSONResult:
+async def cleanup_old_sessions(context: JobContext, payload: Tick) -> JSONResult:
     """Delete expired user sessions."""
     async with session_scope() as session:
         deleted = await delete_expired_sessions(session)
@@ -57,12 +51,12 @@ async def cleanup_old_sessions(context: JobContext, payload: UpkeepTick) -> JSON
 
 @domain.task(
     name="cleanup_old_logs",
-    payload=UpkeepTick,
+    payload=Tick,
     retry=MAINTENANCE,
     timeout=900,
     periodic="30 4 * * *",  # daily 04:30 UTC
 )
-async def cleanup_old_logs(context: JobContext, payload: UpkeepTick) -> JSONResult:
+async def cleanup_old_logs(context: JobContext, payload: Tick) -> JSONResult:
     """Prune finished jobs, results, heartbeats, AI runs and notifications past retention."""
     settings = get_settings()
     retention = Retention(
@@ -81,12 +75,12 @@ async def cleanup_old_logs(context: JobContext, payload: UpkeepTick) -> JSONResu
 
 @domain.task(
     name="test_scheduler_connection",
-    payload=UpkeepTick,
+    payload=Tick,
     retry=NO_RETRY,  # a late heartbeat proves nothing; the next one is 30 minutes away
     timeout=60,
     periodic="*/30 * * * *",  # every 30 minutes
 )
-async def test_scheduler_connection(context: JobContext, payload: UpkeepTick) -> JSONResult:
+async def test_scheduler_connection(context: JobContext, payload: Tick) -> JSONResult:
     """Write a heartbeat row: deferral, worker and database work end to end."""
     now = datetime.now(UTC)
     deferred_at = datetime.fromtimestamp(payload.timestamp, UTC) if payload.timestamp else now
