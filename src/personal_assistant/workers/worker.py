@@ -35,7 +35,7 @@ RECHECK_SECONDS = 1.0
 # Wake this long after the due instant, so the database agrees the job is due.
 WAKE_MARGIN_SECONDS = 0.002
 # procrastinate clears its wake-up flag after every fetch, so a wake-up that lands while a
-# fetch is running is lost; knock again shortly after (seconds after the first knock).
+# fetch is running is lost; knock again this many seconds after the first knock.
 EXTRA_KNOCKS = (0.05, 0.25)
 
 NEXT_DUE = """
@@ -94,23 +94,21 @@ class AssistantWorker(Worker):
             self._schedule_changed.clear()
             since, due_in = await self._next_due(since)
             if due_in is not None and due_in <= 0:
-                await self._knock()
+                self._knock()
                 continue
             wait = RECHECK_SECONDS if due_in is None else min(due_in, RECHECK_SECONDS)
             try:
                 await asyncio.wait_for(self._schedule_changed.wait(), wait + WAKE_MARGIN_SECONDS)
             except TimeoutError:
                 if due_in is not None and due_in <= wait:
-                    await self._knock()
+                    self._knock()
 
-    async def _knock(self) -> None:
-        """Wake the fetch loop, and again shortly after in case a running fetch ate it."""
+    def _knock(self) -> None:
+        """Wake the fetch loop now, and again shortly after in case a running fetch ate it."""
         self._new_job_event.set()
-        previous = 0.0
-        for at in EXTRA_KNOCKS:
-            await asyncio.sleep(at - previous)
-            previous = at
-            self._new_job_event.set()
+        loop = asyncio.get_running_loop()
+        for delay in EXTRA_KNOCKS:
+            loop.call_later(delay, self._new_job_event.set)
 
     async def _persist_job_status(
         self,
