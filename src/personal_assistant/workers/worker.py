@@ -66,6 +66,7 @@ class AssistantWorker(Worker):
         await super()._handle_notification(channel=channel, notification=notification)
         if notification.get("type") == "job_inserted":
             self._schedule_changed.set()
+            self._knock()  # procrastinate's own wake-up may land mid-fetch and be lost
         listen_probe.observe(notification)  # /readyz proves LISTEN works by a round trip
 
     def _start_side_tasks(self) -> list[asyncio.Task[Any]]:
