@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.db import table_counts
 from tests.support.processes import run_cli
+from tests.support.refusal import assert_refused
 
 CASES = {
     "unknown task": (["defer", "no_such_task"], "unknown task 'no_such_task'"),
@@ -31,14 +31,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_is_one_line_exit_2_nothing_written(database_url: str, case: str) -> None:
     args, expected = CASES[case]
-    before = table_counts(database_url)
-    result = run_cli(*args)
-    assert result.code == 2, (result.out, result.err)
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert expected in lines[0]
-    assert "Traceback" not in result.err
-    assert table_counts(database_url) == before
+    assert_refused(database_url, args, expected)
 
 
 def test_unreachable_database_is_one_line_without_traceback(database_url: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.db import table_counts
 from tests.support.processes import run_cli
+from tests.support.refusal import assert_refused
 
 
 def test_next_previews_from_an_instant_in_a_zone(database_url: str) -> None:
@@ -86,12 +87,7 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_is_one_line_exit_2_nothing_written(database_url: str, case: str) -> None:
     args, expected = BAD[case]
-    before = table_counts(database_url)
-    result = run_cli(*args)
-    assert result.code == 2, (result.out, result.err)
-    assert len(result.err.strip().splitlines()) == 1, result.err
-    assert expected in result.err
-    assert table_counts(database_url) == before
+    assert_refused(database_url, args, expected)
 
 
 def test_duplicate_name_is_refused(database_url: str) -> None:

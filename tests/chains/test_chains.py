@@ -11,12 +11,12 @@ from sqlalchemy import text
 
 from personal_assistant.chains.progress import reconcile_chains, record_success
 from personal_assistant.chains.service import start_chain
-from personal_assistant.cli.main import main
 from personal_assistant.db.session import dispose_engine, session_scope
 from personal_assistant.jobs.control import cancel_job
 from personal_assistant.workers.tasks.maintenance import ping
-from tests.support.db import job_events, query, scalar, table_counts
+from tests.support.db import job_events, query, scalar
 from tests.support.processes import run_cli, running_worker, wait_for
+from tests.support.refusal import assert_refused_in_process
 
 CHAIN_STATUS = "SELECT status FROM job_chains WHERE id = %s"
 STEPS = "SELECT step, job_id, status FROM job_chain_steps WHERE chain_id = %s ORDER BY step"
@@ -121,16 +121,8 @@ def test_bad_chain_input_is_one_line_exit_2_nothing_written(
     database_url: str, case: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     extra, expected = BAD_INPUT[case]
-    before = table_counts(database_url)
-    # The CLI's entry point, in this process: the same code path, without a startup.
-    with pytest.raises(SystemExit) as exited:
-        main(["defer", "ping", "--args", '{"message": "a"}', *extra])
-    err = capsys.readouterr().err
-    assert exited.value.code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert expected in lines[0]
-    assert table_counts(database_url) == before
+    argv = ["defer", "ping", "--args", '{"message": "a"}', *extra]
+    assert_refused_in_process(database_url, argv, expected, capsys)
 
 
 async def _two_pings() -> tuple[int, int]:

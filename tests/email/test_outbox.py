@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from personal_assistant.cli.main import main
 from personal_assistant.db.session import dispose_engine, session_scope
 from personal_assistant.email.outbox import queue_email, sweep_outbox
 from personal_assistant.email.summary import send_daily_summary
 from personal_assistant.jobs.control import cancel_job
 from personal_assistant.workers.enqueue import defer
 from personal_assistant.workers.tasks.maintenance import ping
-from tests.support.db import query, scalar, table_counts
+from tests.support.db import query, scalar
 from tests.support.processes import run_cli
+from tests.support.refusal import assert_refused_in_process
 from tests.support.reset import reset_process_caches
 
 JOBS_OF = "SELECT id, status::text FROM procrastinate_jobs WHERE lock = %s ORDER BY id"
@@ -43,16 +43,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(
     database_url: str, case: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args, expected = BAD_INPUT[case]
-    before = table_counts(database_url)
-    # The CLI's entry point, in this process: the same code path, without a startup.
-    with pytest.raises(SystemExit) as exited:
-        main(["email", *args])
-    err = capsys.readouterr().err
-    assert exited.value.code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert expected in lines[0]
-    assert table_counts(database_url) == before
+    assert_refused_in_process(database_url, ["email", *args], expected, capsys)
 
 
 def test_send_through_the_cli_prints_the_outbox_id(database_url: str) -> None:

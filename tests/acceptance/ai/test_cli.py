@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.db import query, scalar, table_counts
+from tests.support.db import query, scalar
 from tests.support.processes import run_cli
+from tests.support.refusal import assert_refused
 
 BAD_INPUT = {
     "empty title": (
@@ -34,14 +35,7 @@ BAD_INPUT = {
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
 def test_bad_input_is_one_line_exit_2_nothing_written(database_url: str, case: str) -> None:
     args, expected = BAD_INPUT[case]
-    before = table_counts(database_url)
-    result = run_cli(*args)
-    assert result.code == 2, (result.out, result.err)
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert expected in lines[0]
-    assert "Traceback" not in result.err
-    assert table_counts(database_url) == before
+    assert_refused(database_url, args, expected)
 
 
 def _pending(url: str, task_id: int) -> tuple[str | None, str | None]:
