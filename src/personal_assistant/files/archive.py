@@ -13,6 +13,7 @@ import io
 import json
 import re
 import tarfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -105,6 +106,17 @@ class BackupInfo:
         }
 
 
+# What reading a truncated or damaged archive can raise, from tarfile, gzip and zlib.
+UNREADABLE: tuple[type[Exception], ...] = (
+    OSError,
+    EOFError,
+    tarfile.TarError,
+    zlib.error,
+    ValueError,
+    KeyError,
+)
+
+
 def list_backups(directory: Path) -> list[BackupInfo]:
     """Backups in ``directory``, oldest first (names sort by time)."""
     if not directory.is_dir():
@@ -116,7 +128,7 @@ def list_backups(directory: Path) -> list[BackupInfo]:
             continue
         try:
             manifest: dict[str, Any] | None = read_manifest(path)
-        except (OSError, tarfile.TarError, ValueError, KeyError):
+        except UNREADABLE:
             manifest = None
         infos.append(
             BackupInfo(
@@ -181,7 +193,7 @@ def verify_backup(archive: Path) -> VerifyReport:
                 return report
             report.manifest = json.load(_member(tar, MANIFEST))
             counted = _counted_rows(tar, members, report.manifest)
-    except (OSError, EOFError, tarfile.TarError, ValueError) as exc:
+    except UNREADABLE as exc:
         report.problems.append(f"archive cannot be read: {exc}")
         return report
     for table in report.manifest.get("tables", []):
