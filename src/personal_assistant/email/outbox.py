@@ -24,6 +24,7 @@ from personal_assistant.email.sending import mark_outcome_unknown
 from personal_assistant.errors import BadInput, NotFound
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.enqueue import JobOptions, defer
+from personal_assistant.workers.lookup import resolve_task
 
 logger = logging.getLogger("personal_assistant.email")
 
@@ -71,9 +72,7 @@ def new_message_id() -> str:
 
 def _send_task() -> Task[Any, Any, Any]:
     # By name: services do not import task modules (those import the services).
-    from personal_assistant.workers.app import app
-
-    return app.tasks[SEND_TASK]
+    return resolve_task(SEND_TASK)
 
 
 async def defer_send(session: AsyncSession, outbox_id: int) -> int:

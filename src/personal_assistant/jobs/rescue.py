@@ -14,18 +14,27 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-STALLED_JOBS = text(
+
+def stalled_jobs_sql(placeholder: str) -> str:
+    """FROM/WHERE of running jobs whose worker stopped heartbeating or is gone.
+
+    ``placeholder`` is the driver's spelling of the heartbeat age limit, in seconds.
     """
-    SELECT job.id, job.attempts
+    return f"""
       FROM procrastinate_jobs job
       LEFT JOIN procrastinate_workers worker ON worker.id = job.worker_id
      WHERE job.status = 'doing'
        AND (worker.id IS NULL
-            OR worker.last_heartbeat < now() - make_interval(secs => :stalled_after))
-     ORDER BY job.id
-     FOR UPDATE OF job SKIP LOCKED
+            OR worker.last_heartbeat < now() - make_interval(secs => {placeholder}))
     """
+
+
+STALLED_JOBS = text(
+    "SELECT job.id, job.attempts"
+    + stalled_jobs_sql(":stalled_after")
+    + "ORDER BY job.id FOR UPDATE OF job SKIP LOCKED"
 )
+
 RETRY = text("SELECT procrastinate_retry_job_v2(:job_id, now(), NULL, NULL, NULL)")
 FAIL = text("SELECT procrastinate_finish_job_v1(:job_id, 'failed', false)")
 PRUNE_WORKERS = text(

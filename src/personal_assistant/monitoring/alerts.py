@@ -18,10 +18,8 @@ notification is written in the same transaction as the incident: both or neither
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -30,11 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.db.session import raw_connection
 from personal_assistant.monitoring.models import AlertIncident
 from personal_assistant.monitoring.snapshot import OLDEST_TODO
+from personal_assistant.notifications.service import notify
 from personal_assistant.settings import Settings
 
 logger = logging.getLogger("personal_assistant.monitoring")
 
-NOTIFICATIONS = "personal_assistant.notifications"
 
 LOCK = text("SELECT pg_advisory_xact_lock(hashtext('personal_assistant.alert_evaluation'))")
 
@@ -183,14 +181,13 @@ async def _resolve(
 async def send(
     session: AsyncSession, settings: Settings, *, subject: str, body: str, action: str, key: str
 ) -> bool:
-    """Log the alert; also notify the configured user when notifications are available.
+    """Log the alert; also notify the configured user (``PA_ALERT_USER_ID``) when set.
 
     Returns whether a notification was written (False: the log line is all there is).
     """
     level = logging.WARNING if action == "alert_raised" else logging.INFO
     logger.log(level, "%s: %s", subject, body, extra={"action": action, "alert_key": key})
-    notify = _notify_function()
-    if notify is None or settings.alert_user_id is None:
+    if settings.alert_user_id is None:
         return False
     await notify(
         session,
@@ -207,18 +204,3 @@ def _title(key: str) -> str:
     """An incident key in words, e.g. "failure rate on email_tasks"."""
     kind, _, queue = key.partition(":")
     return f"{kind.replace('_', ' ')} on {queue}"
-
-
-def _notify_function() -> Any:
-    """``notify`` of the notifications package (re-exported or in its service module)."""
-    for name in (NOTIFICATIONS, f"{NOTIFICATIONS}.service"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, NOTIFICATIONS):
-                raise
-            return None
-        notify = getattr(module, "notify", None)
-        if notify is not None:
-            return notify
-    return None

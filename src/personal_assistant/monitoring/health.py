@@ -11,7 +11,6 @@ no live worker, an open circuit breaker, a scheduler heartbeat older than
 from __future__ import annotations
 
 import asyncio
-import importlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.db import migrate
 from personal_assistant.db.session import raw_connection, session_scope
 from personal_assistant.errors import AssistantError
+from personal_assistant.monitoring.heartbeat import latest_heartbeat
 from personal_assistant.monitoring.snapshot import Snapshot, read_snapshot_async
 from personal_assistant.settings import Settings
 
@@ -133,7 +133,7 @@ def breakers_check(snapshot: Snapshot) -> Check:
 async def _scheduler_check(max_age: float, step_seconds: float) -> Check:
     try:
         async with asyncio.timeout(step_seconds * 2), session_scope() as session:
-            latest = await latest_scheduler_heartbeat(session)
+            latest = await latest_heartbeat(session)
             now: datetime = (await session.execute(text("SELECT now()"))).scalar_one()
     except DatabaseErrors as exc:
         return Check("scheduler", "fail", f"cannot read heartbeats: {_first_line(exc)}")
@@ -143,18 +143,6 @@ async def _scheduler_check(max_age: float, step_seconds: float) -> Check:
     if age > max_age:
         return Check("scheduler", "fail", f"last heartbeat {age:.0f} s ago (limit {max_age:g} s)")
     return Check("scheduler", "ok", f"last heartbeat {age:.0f} s ago")
-
-
-async def latest_scheduler_heartbeat(session: AsyncSession) -> datetime | None:
-    """The newest scheduler heartbeat, or None if none was written (or none can be)."""
-    try:
-        module: Any = importlib.import_module("personal_assistant.monitoring.heartbeat")
-    except ModuleNotFoundError as exc:
-        if exc.name != "personal_assistant.monitoring.heartbeat":
-            raise
-        return None
-    latest: datetime | None = await module.latest_heartbeat(session)
-    return latest
 
 
 async def _statement_timeout(session: AsyncSession, seconds: float) -> None:

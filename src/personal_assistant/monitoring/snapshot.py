@@ -12,6 +12,8 @@ from typing import Any
 
 import psycopg
 
+from personal_assistant.jobs.rescue import stalled_jobs_sql
+
 DEPTH = """
 SELECT queue_name, status::text, count(*)
   FROM procrastinate_jobs
@@ -38,17 +40,10 @@ SELECT queue_name,
   FROM due
 """
 
-# The same rule as the stalled-job rescue: a running job whose worker stopped
-# heartbeating, or whose worker row is gone.
-STALLED = """
-SELECT job.queue_name, job.id
-  FROM procrastinate_jobs job
-  LEFT JOIN procrastinate_workers worker ON worker.id = job.worker_id
- WHERE job.status = 'doing'
-   AND (worker.id IS NULL
-        OR worker.last_heartbeat < now() - make_interval(secs => %(stalled_after)s))
- ORDER BY job.id
-"""
+# The same rule as the stalled-job rescue.
+STALLED = (
+    "SELECT job.queue_name, job.id" + stalled_jobs_sql("%(stalled_after)s") + "ORDER BY job.id"
+)
 
 WORKERS = """
 SELECT id, EXTRACT(EPOCH FROM now() - last_heartbeat)::float8
@@ -56,7 +51,6 @@ SELECT id, EXTRACT(EPOCH FROM now() - last_heartbeat)::float8
  ORDER BY id
 """
 
-HAS_BREAKERS = "SELECT to_regclass('circuit_breakers') IS NOT NULL"
 BREAKERS = "SELECT name, state::text FROM circuit_breakers ORDER BY name"
 
 BREAKER_STATES = ("closed", "open", "half_open")
@@ -113,29 +107,24 @@ class Snapshot:
 def read_snapshot(conn: psycopg.Connection[Any], stalled_after: float) -> Snapshot:
     """Read the snapshot on a blocking connection."""
     params = {"stalled_after": stalled_after}
-    has_breakers = conn.execute(HAS_BREAKERS).fetchone()
     return Snapshot.from_rows(
         stalled_after,
         depth=conn.execute(DEPTH).fetchall(),
         oldest=conn.execute(OLDEST_TODO).fetchall(),
         stalled=conn.execute(STALLED, params).fetchall(),
         workers=conn.execute(WORKERS).fetchall(),
-        breakers=conn.execute(BREAKERS).fetchall() if has_breakers and has_breakers[0] else [],
+        breakers=conn.execute(BREAKERS).fetchall(),
     )
 
 
 async def read_snapshot_async(conn: psycopg.AsyncConnection[Any], stalled_after: float) -> Snapshot:
     """Read the snapshot on an async connection (e.g. the one under a session)."""
     params = {"stalled_after": stalled_after}
-    has_breakers = await (await conn.execute(HAS_BREAKERS)).fetchone()
-    breakers: Rows = []
-    if has_breakers and has_breakers[0]:
-        breakers = await (await conn.execute(BREAKERS)).fetchall()
     return Snapshot.from_rows(
         stalled_after,
         depth=await (await conn.execute(DEPTH)).fetchall(),
         oldest=await (await conn.execute(OLDEST_TODO)).fetchall(),
         stalled=await (await conn.execute(STALLED, params)).fetchall(),
         workers=await (await conn.execute(WORKERS)).fetchall(),
-        breakers=breakers,
+        breakers=await (await conn.execute(BREAKERS)).fetchall(),
     )
