@@ -218,6 +218,19 @@ class Settings(BaseSettings):
     notify_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # --- end AI tasks, notifications and circuit breakers ---
 
+    # --- Dashboard (pa-tasks web) ---
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8765, ge=1, le=65535)
+    # Basic-auth passwords (any user name) or bearer tokens: admin may act, read-only
+    # may only look. With neither set, only loopback clients are served, as admin.
+    web_admin_password: SecretStr | None = None
+    web_readonly_password: SecretStr | None = None
+    # Signs CSRF tokens; a random one per process when unset.
+    web_secret: SecretStr | None = None
+    # Every page's queries run under this statement timeout.
+    web_statement_timeout_ms: int = Field(default=2000, ge=50, le=60000)
+    # --- end dashboard ---
+
     # Import paths of modules outside the package that expose a task ``domain``.
     extra_task_modules: TextList = Field(default_factory=list)
 
