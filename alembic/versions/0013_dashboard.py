@@ -35,7 +35,9 @@ def upgrade() -> None:
     op.create_table(
         "web_audit",
         sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("action", sa.String(length=80), nullable=False),

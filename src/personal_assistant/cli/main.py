@@ -20,6 +20,7 @@ from personal_assistant.cli.metrics import metrics_command
 from personal_assistant.cli.overview import queues_command, tasks_command
 from personal_assistant.cli.runtime import fail, translate
 from personal_assistant.cli.stats import stats_command
+from personal_assistant.cli.web import web_command
 from personal_assistant.cli.worker import up_command, worker_command
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.command("up")(up_command)
 app.command("health")(health_command)
 app.command("stats")(stats_command)
 app.command("metrics")(metrics_command)
+app.command("web")(web_command)
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(breakers_cli.app, name="breakers")
 app.add_typer(ai_cli.app, name="ai")

@@ -1,4 +1,4 @@
-"""Operator actions on single jobs: retry and cancel."""
+"""Operator actions on single jobs: retry, cancel and delete."""
 
 from __future__ import annotations
 
@@ -23,7 +23,20 @@ REOPEN = text(
 )
 CANCEL = text("SELECT procrastinate_cancel_job_v1(:id, :abort, false) AS id")
 
+# Events go with the job (ON DELETE CASCADE); the result row is the application's.
+DELETE = text(
+    """
+    WITH gone AS (
+        DELETE FROM procrastinate_jobs
+         WHERE id = :id AND status IN ('succeeded', 'failed', 'cancelled', 'aborted')
+     RETURNING id
+    )
+    DELETE FROM job_results WHERE job_id IN (SELECT id FROM gone)
+    """
+)
+
 RETRYABLE = ("failed", "cancelled", "aborted")
+FINISHED = ("succeeded", "failed", "cancelled", "aborted")
 
 
 async def retry_job(session: AsyncSession, job_id: int) -> str:
@@ -51,3 +64,15 @@ async def cancel_job(session: AsyncSession, job_id: int, *, abort: bool = False)
         raise BadInput(f"job {job_id} is {job.status} and cannot be cancelled{hint}")
     await session.execute(CANCEL, {"id": job_id, "abort": abort})
     return "aborting" if job.status == "doing" else "cancelled"
+
+
+async def delete_job(session: AsyncSession, job_id: int) -> str:
+    """Delete a finished job with its events and result; a job still to run is refused."""
+    job = (await get_job(session, job_id)).job
+    if job.status not in FINISHED:
+        raise BadInput(
+            f"job {job_id} is {job.status}; only finished jobs ({', '.join(FINISHED)}) "
+            "can be deleted"
+        )
+    await session.execute(DELETE, {"id": job_id})
+    return "deleted"

@@ -14,7 +14,7 @@ from personal_assistant.schedules.models import ScheduleFire, StoredSchedule
 from personal_assistant.scheduling import ScheduleError, parse_schedule, schedule_from_normalized
 from personal_assistant.scheduling.types import Schedule
 from personal_assistant.settings import QUEUES
-from personal_assistant.workers.enqueue import validated_args
+from personal_assistant.workers.enqueue import JobOptions, defer, validated_args
 from personal_assistant.workers.lookup import resolve_task
 
 MISFIRE_POLICIES = ("run_once", "skip")
@@ -179,3 +179,10 @@ async def recent_fires(
         .limit(limit)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def run_schedule_now(session: AsyncSession, name: str) -> int:
+    """Defer one run of the schedule's task now, off its timetable; return the job id."""
+    row = await get_schedule(session, name)
+    options = JobOptions(queue=row.queue, priority=row.priority)
+    return await defer(session, resolve_task(row.task_name), row.args, options)

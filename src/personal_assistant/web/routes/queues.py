@@ -1,0 +1,82 @@
+"""``/queues``: counts per queue; pause, resume and scale through flow control."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from personal_assistant.errors import BadInput
+from personal_assistant.jobs.inspect import STATUSES
+from personal_assistant.settings import QUEUES, get_settings
+from personal_assistant.web import overview
+from personal_assistant.web.db import web_session
+from personal_assistant.web.pages import act, principal, render
+
+
+def _flow() -> ModuleType | None:
+    try:
+        return importlib.import_module("personal_assistant.jobs.queue_control")
+    except ImportError:
+        return None
+
+
+async def queues_page(request: Request) -> Response:
+    flow = _flow()
+    async with web_session() as session:
+        names = await overview.queue_names(session)
+        counts = await overview.capped_counts(session, names)
+        controls: dict[str, Any] = {}
+        if flow is not None:
+            controls = {c.queue: c for c in await flow.queue_controls(session)}
+    return render(
+        request,
+        "queues.html",
+        names=names,
+        counts=counts,
+        statuses=STATUSES,
+        controls=controls,
+        flow=flow is not None,
+        concurrency=get_settings().worker_concurrency,
+    )
+
+
+async def queue_action(request: Request) -> Response:
+    queue: str = request.path_params["queue"]
+    action: str = request.path_params["action"]
+    form = await request.form()
+    who = principal(request).name
+    flow = _flow()
+
+    async def work(session: AsyncSession) -> tuple[int, str]:
+        if flow is None:
+            raise BadInput("queue flow control is not available in this version")
+        if queue not in QUEUES:
+            raise BadInput(f"unknown queue {queue!r}; queues are {', '.join(QUEUES)}")
+        if action == "pause":
+            reason = str(form.get("reason") or "paused from the dashboard")[:500]
+            await flow.pause_queue(session, queue, reason=reason, by=who)
+            return 1, f"{queue} paused"
+        if action == "resume":
+            await flow.resume_queue(session, queue, by=who)
+            return 1, f"{queue} resumed"
+        if action == "scale":
+            raw = str(form.get("concurrency") or "")
+            if not raw.isdigit() or not 0 <= int(raw) <= 1000:
+                raise BadInput("concurrency must be a whole number from 0 to 1000")
+            await flow.scale_queue(session, queue, int(raw), by=who)
+            return 1, f"{queue} concurrency set to {raw}"
+        raise BadInput(f"unknown queue action {action!r}; use pause, resume or scale")
+
+    return await act(request, f"queue.{action}", queue, work, back="/queues")
+
+
+routes = [
+    Route("/queues", queues_page),
+    Route("/queues/{queue:str}/{action:str}", queue_action, methods=["POST"]),
+]
