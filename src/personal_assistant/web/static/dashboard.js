@@ -52,7 +52,7 @@
     var target = event.target;
     var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT");
     if (event.key === "/" && !typing) {
-      var search = document.querySelector("form[role=search] input[name=arg], form[role=search] input");
+      var search = document.getElementById("arg-filter") || document.querySelector("form[role=search] input");
       if (search) { event.preventDefault(); search.focus(); }
     }
   });
