@@ -27,6 +27,11 @@ INDEXES = {
     "pa_jobs_queue_status_id": "ON procrastinate_jobs (queue_name, status, id)",
     "pa_jobs_task_status_id": "ON procrastinate_jobs (task_name, status, id)",
     "pa_jobs_args": "ON procrastinate_jobs USING gin (args jsonb_path_ops)",
+    # procrastinate's lock indexes cover running/waiting jobs only; most jobs have none.
+    "pa_jobs_lock": "ON procrastinate_jobs (lock) WHERE lock IS NOT NULL",
+    "pa_jobs_queueing_lock": (
+        "ON procrastinate_jobs (queueing_lock) WHERE queueing_lock IS NOT NULL"
+    ),
     "pa_events_type_at": "ON procrastinate_events (type, at)",
 }
 

@@ -49,6 +49,8 @@ APP_OWNED_INDEXES = {
     "pa_jobs_queue_status_id",
     "pa_jobs_task_status_id",
     "pa_jobs_args",
+    "pa_jobs_lock",
+    "pa_jobs_queueing_lock",
     "pa_events_type_at",
 }
 

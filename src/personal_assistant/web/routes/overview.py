@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from starlette.requests import Request
@@ -65,10 +67,19 @@ async def overview_page(request: Request) -> Response:
     )
 
 
+HEALTH_FRESH_SECONDS = 10.0
+
+
 async def health_fragment(request: Request) -> Response:
-    """The verdicts of ``pa-tasks health``, loaded after the page (they take a moment)."""
-    report = await health_report(get_settings())
-    return render(request, "_health.html", report=report)
+    """The verdicts of ``pa-tasks health``, loaded after the page. They take about a
+    second (the schema check compares models with the database), so one report serves
+    every viewer for ``HEALTH_FRESH_SECONDS``."""
+    cached: tuple[float, Any] | None = getattr(request.app.state, "health", None)
+    now = time.monotonic()
+    if cached is None or now - cached[0] > HEALTH_FRESH_SECONDS:
+        cached = (now, await health_report(get_settings()))
+        request.app.state.health = cached
+    return render(request, "_health.html", report=cached[1])
 
 
 routes = [Route("/", overview_page), Route("/health", health_fragment)]
