@@ -92,8 +92,8 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def seed(url: str, jobs: int) -> None:
-    step = 7 * 86400 / jobs
+def seed(url: str, jobs: int, span_seconds: float = 7 * 86400) -> None:
+    step = span_seconds / jobs
     with psycopg.connect(url, autocommit=True) as conn:
         # Seeding writes rows as they would be after the fact: no triggers, no NOTIFY.
         conn.execute("SET session_replication_role = replica")

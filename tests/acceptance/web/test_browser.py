@@ -223,3 +223,44 @@ def test_phone_width_keeps_the_page_readable(dashboard: Dashboard, browser: Any)
         screenshot(page, "overview-phone")
     finally:
         context.close()
+
+
+def test_status_change_arrives_live_and_pauses_while_hidden(
+    dashboard: Dashboard, database_url: str, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    job_id = defer_ping("watch me")
+    page.goto(f"{dashboard.url}/jobs/{job_id}")
+    expect(page.locator("#live-state")).to_have_text("live")
+    page.evaluate("window.__sameDocument = true")
+    assert run_cli("jobs", "cancel", str(job_id)).code == 0  # changed behind the page's back
+    expect(page.locator("#job-status")).to_have_text("cancelled")
+    assert page.evaluate("window.__sameDocument === true")
+    hide = """(hidden) => {
+        Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }"""
+    page.evaluate(hide, True)
+    expect(page.locator("#live-state")).to_have_text("paused")
+    expect(page.locator("#live-source")).to_have_count(0)  # the stream is closed
+    page.evaluate(hide, False)
+    expect(page.locator("#live-state")).to_have_text("live")
+
+
+def test_polling_fallback_without_event_source(
+    dashboard: Dashboard, database_url: str, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    job_id = defer_ping("poll me")
+    context = browser.new_context()
+    context.add_init_script("delete window.EventSource;")
+    try:
+        page = context.new_page()
+        page.goto(f"{dashboard.url}/jobs/{job_id}")
+        expect(page.locator("#live-state")).to_have_text("polling")
+        assert run_cli("jobs", "cancel", str(job_id)).code == 0
+        expect(page.locator("#job-status")).to_have_text("cancelled", timeout=15_000)
+    finally:
+        context.close()
