@@ -63,6 +63,10 @@ def start_test_server() -> PostgresServer:
 
 
 def _docker_answers() -> bool:
+    # docker-py leaves its socket unclosed when the engine's socket is missing (a
+    # ResourceWarning at some later test): do not ask where there is nothing to ask.
+    if not os.environ.get("DOCKER_HOST") and not Path("/var/run/docker.sock").exists():
+        return False
     try:
         import docker
 
