@@ -51,21 +51,35 @@ async def domain_rows() -> None:
 
     async with session_scope() as session:
         await service.add_schedule(
-            session, name="standup", task_name="ping", schedule_text="every weekday at 8:30",
-            args={"message": "standup"}, timezone="Europe/Paris",
+            session,
+            name="standup",
+            task_name="ping",
+            schedule_text="every weekday at 8:30",
+            args={"message": "standup"},
+            timezone="Europe/Paris",
         )
         await service.add_schedule(
-            session, name="tidy-downloads", task_name="files:cleanup_temp_files",
-            schedule_text="every sunday at 22:00", args={"dry_run": True}, timezone="Europe/Paris",
-        )
-        await lifecycle.create_task(
-            session, user_id="ada", title="Morning briefing",
-            instructions="Summarise my calendar and unread mail", schedule="every weekday at 7:45",
+            session,
+            name="tidy-downloads",
+            task_name="files:cleanup_temp_files",
+            schedule_text="every sunday at 22:00",
+            args={"dry_run": True},
             timezone="Europe/Paris",
         )
         await lifecycle.create_task(
-            session, user_id="ada", title="Water the plants",
-            instructions="Remind me to water the plants", schedule="every 3 days at 18:00",
+            session,
+            user_id="ada",
+            title="Morning briefing",
+            instructions="Summarise my calendar and unread mail",
+            schedule="every weekday at 7:45",
+            timezone="Europe/Paris",
+        )
+        await lifecycle.create_task(
+            session,
+            user_id="ada",
+            title="Water the plants",
+            instructions="Remind me to water the plants",
+            schedule="every 3 days at 18:00",
             timezone="Europe/Paris",
         )
         for subject in ("Weekly report", "Invoice 2026-11", "Welcome aboard"):
@@ -74,6 +88,13 @@ async def domain_rows() -> None:
 
 
 DEMO_SQL = """
+INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now()), (now() - interval '2 s');
+UPDATE procrastinate_jobs SET status = 'doing', worker_id = (SELECT min(id) FROM procrastinate_workers)
+ WHERE id IN (SELECT id FROM procrastinate_jobs WHERE status = 'todo' AND queue_name = 'email_tasks'
+              ORDER BY id LIMIT 3);
+UPDATE procrastinate_jobs SET status = 'doing', worker_id = (SELECT max(id) FROM procrastinate_workers)
+ WHERE id IN (SELECT id FROM procrastinate_jobs WHERE status = 'todo' AND queue_name = 'ai_tasks'
+              ORDER BY id LIMIT 1);
 UPDATE email_outbox SET status = 'failed', attempts = 20,
        last_error = '550 5.1.1 mailbox unavailable' WHERE subject = 'Invoice 2026-11';
 UPDATE email_outbox SET status = 'sent', sent_at = now() WHERE subject = 'Welcome aboard';
@@ -113,14 +134,16 @@ def main() -> None:
     server = start_test_server()
     name = "pa_screenshots"
     with psycopg.connect(server.admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = server.url_for(name)
     web = None
     try:
         migrate.upgrade(url)
         # A day of history: the demo spreads its jobs over 24 h, not a week.
-        bench.seed(url, args.jobs, span_seconds=86400)
+        bench.seed(url, args.jobs, span_seconds=86400, todo=40)
         os.environ["DATABASE_URL"] = url
         asyncio.run(domain_rows())
         with psycopg.connect(url, autocommit=True) as conn:
@@ -144,9 +167,13 @@ def main() -> None:
                     **{"viewport": {"width": 1280, "height": 820}, **options}
                 )
                 page = context.new_page()
-                page.goto(f"http://127.0.0.1:{port}" + path.format(failed=failed[0] if failed else 1))
+                page.goto(
+                    f"http://127.0.0.1:{port}" + path.format(failed=failed[0] if failed else 1)
+                )
                 page.wait_for_timeout(1500)
-                page.screenshot(path=str(Path(args.out) / f"{shot}.png"))
+                page.screenshot(
+                    path=str(Path(args.out) / f"{shot}.png"), full_page=shot == "overview"
+                )
                 context.close()
             browser.close()
     finally:

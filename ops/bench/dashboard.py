@@ -37,7 +37,7 @@ SELECT i,
        0,
        CASE WHEN i % 5 = 1 THEN 'email:' || (i / 5) END,
        jsonb_build_object('message', 'm' || (i % 1000), 'user', 'u' || (i % 50), 'n', i),
-       (CASE WHEN i > %(jobs)s - 2000 THEN 'todo'
+       (CASE WHEN i > %(jobs)s - %(todo)s THEN 'todo'
              WHEN i % 20 = 3 THEN 'failed'
              WHEN i % 50 = 7 THEN 'cancelled'
              WHEN i % 997 = 11 THEN 'aborted'
@@ -92,13 +92,13 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def seed(url: str, jobs: int, span_seconds: float = 7 * 86400) -> None:
+def seed(url: str, jobs: int, span_seconds: float = 7 * 86400, todo: int = 2000) -> None:
     step = span_seconds / jobs
     with psycopg.connect(url, autocommit=True) as conn:
         # Seeding writes rows as they would be after the fact: no triggers, no NOTIFY.
         conn.execute("SET session_replication_role = replica")
         started = time.perf_counter()
-        conn.execute(SEED_JOBS.replace("%(jobs)s", str(jobs)))
+        conn.execute(SEED_JOBS.replace("%(jobs)s", str(jobs)).replace("%(todo)s", str(todo)))
         conn.execute(
             "SELECT setval('procrastinate_jobs_id_seq', (SELECT max(id) FROM procrastinate_jobs))"
         )

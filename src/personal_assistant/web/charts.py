@@ -41,8 +41,8 @@ def bars(title: str, totals: Sequence[int], highlighted: Sequence[int], caption:
     for i, (total, part) in enumerate(zip(totals, highlighted, strict=True)):
         x = i * step + step * 0.1
         w = step * 0.8
-        h = HEIGHT * total / peak
-        hp = HEIGHT * part / peak
+        h = (HEIGHT - PAD) * total / peak
+        hp = (HEIGHT - PAD) * part / peak
         parts.append(
             f'<rect class="bar" x="{x:.1f}" y="{HEIGHT - h:.1f}" width="{w:.1f}" height="{h:.1f}">'
             f"<title>{total} finished, {part} failed</title></rect>"
