@@ -127,9 +127,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=20_000)
     args = parser.parse_args()
 
-    from personal_assistant.db import migrate
     from tests.acceptance.web.conftest import chromium_path
     from tests.support.postgres import start_test_server
+
+    from personal_assistant.db import migrate
 
     server = start_test_server()
     name = "pa_screenshots"
