@@ -21,10 +21,10 @@ from procrastinate.tasks import Task
 from procrastinate.types import JSONDict
 
 from personal_assistant.db.session import session_scope
+from personal_assistant.jobs.declare import Domain, JSONResult, Payload
+from personal_assistant.jobs.enqueue import JobOptions, defer
+from personal_assistant.jobs.retry import NO_RETRY
 from personal_assistant.settings import Settings
-from personal_assistant.workers.declare import Domain, JSONResult, Payload
-from personal_assistant.workers.enqueue import JobOptions, defer
-from personal_assistant.workers.retry import NO_RETRY
 
 QUEUE = "bench"
 PRODUCT_PATH = "product path"

@@ -43,7 +43,7 @@ async def test_worker_writes_heartbeat_and_cleans_files(
     async with session_scope() as session:
         assert await latest_heartbeat(session) is None
 
-    heartbeat = _defer("upkeep:test_scheduler_connection", f'{{"timestamp": {TICK}}}')
+    heartbeat = _defer("maintenance:record_scheduler_heartbeat", f'{{"timestamp": {TICK}}}')
     dry_run = _defer("files:cleanup_temp_files", '{"dry_run": true}')
     with running_worker(tmp_path, "--queues", "maintenance_tasks,file_tasks"):
         wait_for(lambda: _finished(database_url, heartbeat), 30, "heartbeat job")

@@ -13,7 +13,7 @@ from personal_assistant.chains.progress import reconcile_chains, record_success
 from personal_assistant.chains.service import start_chain
 from personal_assistant.db.session import dispose_engine, session_scope
 from personal_assistant.jobs.control import cancel_job
-from personal_assistant.workers.tasks.maintenance import ping
+from personal_assistant.jobs.tasks import ping
 from tests.support.db import job_events, query, scalar
 from tests.support.processes import run_cli, running_worker, wait_for
 from tests.support.refusal import assert_refused_in_process

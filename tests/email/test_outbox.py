@@ -11,8 +11,8 @@ from personal_assistant.db.session import dispose_engine, session_scope
 from personal_assistant.email.outbox import queue_email, sweep_outbox
 from personal_assistant.email.summary import send_daily_summary
 from personal_assistant.jobs.control import cancel_job
-from personal_assistant.workers.enqueue import defer
-from personal_assistant.workers.tasks.maintenance import ping
+from personal_assistant.jobs.enqueue import defer
+from personal_assistant.jobs.tasks import ping
 from tests.support.db import query, scalar
 from tests.support.processes import run_cli
 from tests.support.refusal import assert_refused_in_process

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from personal_assistant.cli.runtime import in_session
-from personal_assistant.workers.enqueue import defer
-from personal_assistant.workers.tasks.general import call_plugin_task, run_command_task
+from personal_assistant.general.tasks import call_plugin_task, run_command_task
+from personal_assistant.jobs.enqueue import defer
 from tests.support.db import job_status, scalar, table_counts
 from tests.support.processes import WorkerProcess, run_cli, wait_for
 from tests.support.reset import reset_process_caches

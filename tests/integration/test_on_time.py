@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from personal_assistant.db.session import dispose_engine, session_scope
-from personal_assistant.workers.enqueue import JobOptions, defer
-from personal_assistant.workers.tasks.maintenance import ping
+from personal_assistant.jobs.enqueue import JobOptions, defer
+from personal_assistant.jobs.tasks import ping
 from tests.support.db import query
 from tests.support.processes import running_worker, wait_for
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 
 from personal_assistant.db.session import dispose_engine, session_scope
-from personal_assistant.workers.enqueue import AlreadyQueued, JobOptions, defer
-from personal_assistant.workers.tasks.maintenance import PingPayload, ping
+from personal_assistant.jobs.enqueue import AlreadyQueued, JobOptions, defer
+from personal_assistant.jobs.tasks import PingPayload, ping
 from tests.support.db import scalar
 
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 import psycopg
 
 from personal_assistant.db.session import dispose_engine, session_scope
-from personal_assistant.upkeep.logs import Retention, prune_old_records
-from personal_assistant.upkeep.sessions import delete_expired_sessions
-from personal_assistant.upkeep.vacuum import optimize_database
+from personal_assistant.maintenance.pruning import Retention, prune_old_records
+from personal_assistant.maintenance.sessions import delete_expired_sessions
+from personal_assistant.maintenance.vacuum import optimize_database
 from tests.support.db import query, scalar
 from tests.support.processes import wait_for
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from personal_assistant.ai.lifecycle import check_timezone, create_task, list_tasks, schedule_of
 from personal_assistant.ai.tools import ToolContext, ToolError, registry
+from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.notifications.channels import email_address_of, outbox_module
 from personal_assistant.notifications.service import notify
-from personal_assistant.workers.retry import PermanentError
 
 Channel = Literal["log", "email", "webhook"]
 

@@ -18,8 +18,8 @@ from personal_assistant.ai.models import AITask
 from personal_assistant.ai.runs import Superseded, claim_run, finish_failure, finish_success
 from personal_assistant.ai.tools import Toolbox, ToolContext, load_tools
 from personal_assistant.db.session import session_scope
+from personal_assistant.jobs.retry import PermanentError, RescheduleError
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.retry import PermanentError, RescheduleError
 
 logger = logging.getLogger("personal_assistant.ai")
 

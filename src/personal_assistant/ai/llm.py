@@ -24,9 +24,9 @@ from pydantic import SecretStr
 from personal_assistant.ai.agent import AgentResult
 from personal_assistant.ai.models import AITask
 from personal_assistant.ai.tools import Toolbox
+from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.settings import Settings
-from personal_assistant.workers.retry import PermanentError
 
 BREAKER = "llm"
 ERROR_BODY_MAX_CHARS = 200

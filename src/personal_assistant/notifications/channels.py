@@ -20,10 +20,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.errors import BadInput
+from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.notifications.models import Notification
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.retry import PermanentError
 
 logger = logging.getLogger("personal_assistant.notifications")
 

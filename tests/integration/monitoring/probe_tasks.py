@@ -9,8 +9,8 @@ import asyncio
 
 from procrastinate import JobContext
 
-from personal_assistant.workers.declare import Domain, JSONResult, Payload
-from personal_assistant.workers.retry import NO_RETRY, RetryPolicy
+from personal_assistant.jobs.declare import Domain, JSONResult, Payload
+from personal_assistant.jobs.retry import NO_RETRY, RetryPolicy
 
 domain = Domain(namespace="probe", queue="sync_tasks")
 

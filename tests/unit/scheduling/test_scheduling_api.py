@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from personal_assistant.errors import BadInput
-from personal_assistant.scheduling import (
+from personal_assistant.schedule_text import (
     Schedule,
     ScheduleError,
     parse_duration,
@@ -17,7 +17,7 @@ from personal_assistant.scheduling import (
     parse_timezone,
     schedule_from_normalized,
 )
-from personal_assistant.scheduling.errors import DURATION_EXAMPLES, INSTANT_EXAMPLES
+from personal_assistant.schedule_text.errors import DURATION_EXAMPLES, INSTANT_EXAMPLES
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

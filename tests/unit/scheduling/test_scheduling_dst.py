@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from personal_assistant.scheduling import parse_instant, parse_schedule
-from personal_assistant.scheduling.timezones import resolve_local
+from personal_assistant.schedule_text import parse_instant, parse_schedule
+from personal_assistant.schedule_text.timezones import resolve_local
 
 
 def utc(

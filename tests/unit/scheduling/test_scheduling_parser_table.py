@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from personal_assistant.scheduling import ScheduleError, parse_schedule
-from personal_assistant.scheduling.errors import SCHEDULE_EXAMPLES
+from personal_assistant.schedule_text import ScheduleError, parse_schedule
+from personal_assistant.schedule_text.errors import SCHEDULE_EXAMPLES
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 PARIS, NEW_YORK = "Europe/Paris", "America/New_York"

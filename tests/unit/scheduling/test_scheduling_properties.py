@@ -17,11 +17,11 @@ from dateutil.rrule import rrule
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from personal_assistant.scheduling import Schedule, ScheduleError, parse_schedule
-from personal_assistant.scheduling.cron import CronRule
-from personal_assistant.scheduling.intervals import EPOCH, IntervalRule
-from personal_assistant.scheduling.phrases import DAY_NAMES
-from personal_assistant.scheduling.recurrence import RRuleRule
+from personal_assistant.schedule_text import Schedule, ScheduleError, parse_schedule
+from personal_assistant.schedule_text.cron import CronRule
+from personal_assistant.schedule_text.intervals import EPOCH, IntervalRule
+from personal_assistant.schedule_text.phrases import DAY_NAMES
+from personal_assistant.schedule_text.recurrence import RRuleRule
 
 ZONES = [
     "UTC",
