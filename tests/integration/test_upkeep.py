@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import psycopg
 
 from personal_assistant.db.session import dispose_engine, session_scope
@@ -72,16 +70,7 @@ async def test_expired_sessions_are_deleted_and_others_kept(database_url: str) -
     assert remaining == [("h4",), ("h5",)]
 
 
-RETENTION = Retention(
-    succeeded_hours=24,
-    failed_hours=24 * 30,
-    heartbeat_days=30,
-    optional_days={
-        "upkeep_demo_runs": 7,
-        "ai_task_runs": 90,
-        "notifications": 90,
-    },
-)
+RETENTION = Retention(succeeded_hours=24, heartbeat_days=30, ai_run_days=90, notification_days=90)
 
 
 async def test_old_records_are_pruned_past_their_retention(database_url: str) -> None:
@@ -94,74 +83,57 @@ async def test_old_records_are_pruned_past_their_retention(database_url: str) ->
               (3, now(), now())
             """
         )
-        # Two finished jobs: one long ago, one just now.
-        for job_age in ("10 days", "1 minute"):
-            job = conn.execute(
-                "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) "
-                "VALUES ('maintenance_tasks', 'maintenance:ping', '{}', 'todo') RETURNING id"
-            ).fetchone()
-            assert job is not None
-            conn.execute(
-                "UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = %s", (job[0],)
-            )
-            conn.execute(
-                "UPDATE procrastinate_events SET at = now() - %s::interval WHERE job_id = %s",
-                (job_age, job[0]),
-            )
-            conn.execute(
-                "INSERT INTO job_results (job_id, task_name, result) VALUES (%s, 't', '{}')",
-                (job[0],),
-            )
+        # A finished job long past retention: the queue's own prune removes it, not this.
+        job = conn.execute(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) "
+            "VALUES ('maintenance_tasks', 'maintenance:ping', '{}', 'todo') RETURNING id"
+        ).fetchone()
+        assert job is not None
+        conn.execute("UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = %s", (job[0],))
         conn.execute(
-            "INSERT INTO job_results (job_id, task_name, result, recorded_at) "
-            "VALUES (-5, 'gone', '{}', now() - interval '3 days')"
+            "UPDATE procrastinate_events SET at = now() - interval '10 days' WHERE job_id = %s",
+            (job[0],),
         )
         conn.execute(
-            "CREATE TABLE upkeep_demo_runs (id bigserial PRIMARY KEY, finished_at timestamptz)"
+            "INSERT INTO job_results (job_id, task_name, result, recorded_at) VALUES"
+            " (%s, 't', '{}', now() - interval '3 days'),"
+            " (-5, 'gone', '{}', now() - interval '3 days'),"
+            " (-6, 'gone', '{}', now())",
+            (job[0],),
+        )
+        task = conn.execute(
+            "INSERT INTO ai_tasks (user_id, title, instructions, schedule_text, schedule_kind,"
+            " schedule_normalized, timezone, status, channel, run_count, consecutive_failures)"
+            " VALUES ('ann', 't', 'i', 'daily', 'cron', 'x', 'UTC', 'active', 'log', 0, 0)"
+            " RETURNING id"
+        ).fetchone()
+        assert task is not None
+        conn.execute(
+            "INSERT INTO ai_task_runs (task_id, scheduled_for, finished_at, status, tool_calls)"
+            " VALUES (%(t)s, now() - interval '100 days', now() - interval '100 days',"
+            " 'succeeded', '[]'),"
+            " (%(t)s, now() - interval '99 days', NULL, 'running', '[]'),"
+            " (%(t)s, now() - interval '1 day', now() - interval '1 day', 'succeeded', '[]')",
+            {"t": task[0]},
         )
         conn.execute(
-            "INSERT INTO upkeep_demo_runs (finished_at) "
-            "VALUES (now() - interval '8 days'), (now() - interval '6 days'), (NULL)"
+            "INSERT INTO notifications (user_id, channel, subject, body, status, attempts, created_at)"
+            " VALUES ('ann', 'log', 's', 'b', 'delivered', 1, now() - interval '91 days'),"
+            " ('ann', 'log', 's', 'b', 'delivered', 1, now())"
         )
 
     async with session_scope() as session:
-        report = await prune_old_records(
-            session,
-            RETENTION,
-            {
-                "upkeep_demo_runs": ("finished_at", "created_at"),
-                "upkeep_absent_table": ("created_at",),
-            },
-        )
+        report = await prune_old_records(session, RETENTION)
     await dispose_engine()
 
     assert report.deleted == {
-        "jobs": 1,
         "orphan_results": 1,
         "scheduler_heartbeats": 2,
-        "upkeep_demo_runs": 1,
+        "ai_task_runs": 1,
+        "notifications": 1,
     }
-    assert report.skipped == {"upkeep_absent_table": "no retention configured"}
     assert query(database_url, "SELECT job_id FROM scheduler_heartbeats") == [(3,)]
     assert scalar(database_url, "SELECT count(*) FROM procrastinate_jobs") == 1
-    assert scalar(database_url, "SELECT count(*) FROM job_results") == 1
-    assert scalar(database_url, "SELECT count(*) FROM upkeep_demo_runs") == 2
-
-
-async def test_optional_tables_are_skipped_when_absent_or_without_a_timestamp(
-    database_url: str,
-) -> None:
-    async with session_scope() as session:
-        report = await prune_old_records(
-            session,
-            replace(RETENTION, optional_days={"upkeep_demo_runs": 7, "ping_records": 1}),
-            {"upkeep_demo_runs": ("created_at",), "ping_records": ("finished_at",)},
-        )
-        default = await prune_old_records(session, RETENTION)
-    await dispose_engine()
-    assert report.skipped == {
-        "upkeep_demo_runs": "table does not exist",
-        "ping_records": "no timestamp column (finished_at)",
-    }
-    for table in ("ai_task_runs", "notifications"):
-        assert table in default.deleted or table in default.skipped
+    assert query(database_url, "SELECT job_id FROM job_results ORDER BY 1") == [(-6,), (job[0],)]
+    assert scalar(database_url, "SELECT count(*) FROM ai_task_runs") == 2
+    assert scalar(database_url, "SELECT count(*) FROM notifications") == 1

@@ -1,10 +1,9 @@
-"""Prune run records past their retention: finished jobs (with their events and
-results), orphaned results, old heartbeats, and, where those tables exist, AI task runs
-and notifications.
+"""Prune run records past their retention: orphaned results, old heartbeats, finished AI
+task runs and notifications.
 
-The AI and notification tables belong to other parts of the product and may not be
-installed; each is looked up with ``to_regclass`` and pruned by the first timestamp
-column it has from a fixed list. A run with no finish time yet is never pruned.
+Finished jobs themselves (with their events and results) are pruned by the queue's own
+``maintenance:prune_finished_jobs`` (``jobs/retention.py``), not here. A run with no
+finish time yet is never pruned.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from personal_assistant.jobs.retention import prune_finished_jobs
 
 ORPHAN_RESULTS = text(
     """
@@ -32,83 +29,45 @@ OLD_HEARTBEATS = text(
        AND id <> (SELECT max(id) FROM scheduler_heartbeats)
     """
 )
-TABLE_EXISTS = text("SELECT to_regclass(:name) IS NOT NULL")
-COLUMNS = text(
-    """
-    SELECT column_name FROM information_schema.columns
-     WHERE table_schema = current_schema() AND table_name = :name
-    """
+OLD_AI_RUNS = text(
+    "DELETE FROM ai_task_runs WHERE finished_at < now() - make_interval(days => :days)"
 )
-
-# Table -> timestamp columns to prune by, in order of preference.
-OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
-    "ai_task_runs": ("finished_at", "completed_at", "created_at"),
-    "notifications": ("created_at", "sent_at"),
-}
+OLD_NOTIFICATIONS = text(
+    "DELETE FROM notifications WHERE created_at < now() - make_interval(days => :days)"
+)
 
 
 @dataclass(frozen=True)
 class Retention:
-    succeeded_hours: int
-    failed_hours: int
+    succeeded_hours: int  # a result whose job is gone is kept as long as a succeeded job
     heartbeat_days: int
-    optional_days: dict[str, int]
+    ai_run_days: int
+    notification_days: int
 
 
 @dataclass
 class PruneRecordsReport:
     deleted: dict[str, int] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {"deleted": self.deleted, "skipped": self.skipped}
+        return {"deleted": self.deleted}
 
 
-async def prune_old_records(
-    session: AsyncSession,
-    retention: Retention,
-    optional_tables: dict[str, tuple[str, ...]] = OPTIONAL_TABLES,
-) -> PruneRecordsReport:
+async def prune_old_records(session: AsyncSession, retention: Retention) -> PruneRecordsReport:
     report = PruneRecordsReport()
-    jobs = await prune_finished_jobs(
-        session, succeeded_hours=retention.succeeded_hours, failed_hours=retention.failed_hours
-    )
-    report.deleted["jobs"] = jobs.deleted
     report.deleted["orphan_results"] = await _count(
         session, ORPHAN_RESULTS, {"hours": retention.succeeded_hours}
     )
     report.deleted["scheduler_heartbeats"] = await _count(
         session, OLD_HEARTBEATS, {"days": retention.heartbeat_days}
     )
-    for table, candidates in optional_tables.items():
-        days = retention.optional_days.get(table)
-        if days is None:
-            report.skipped[table] = "no retention configured"
-            continue
-        await _prune_optional(session, report, table, candidates, days)
-    return report
-
-
-async def _prune_optional(
-    session: AsyncSession,
-    report: PruneRecordsReport,
-    table: str,
-    candidates: tuple[str, ...],
-    days: int,
-) -> None:
-    if not (await session.execute(TABLE_EXISTS, {"name": table})).scalar_one():
-        report.skipped[table] = "table does not exist"
-        return
-    columns = {row[0] for row in await session.execute(COLUMNS, {"name": table})}
-    column = next((c for c in candidates if c in columns), None)
-    if column is None:
-        report.skipped[table] = f"no timestamp column ({', '.join(candidates)})"
-        return
-    # Both names come from the code (OPTIONAL_TABLES), never from input.
-    statement = text(
-        f'DELETE FROM "{table}" WHERE "{column}" < now() - make_interval(days => :days)'
+    report.deleted["ai_task_runs"] = await _count(
+        session, OLD_AI_RUNS, {"days": retention.ai_run_days}
     )
-    report.deleted[table] = await _count(session, statement, {"days": days})
+    report.deleted["notifications"] = await _count(
+        session, OLD_NOTIFICATIONS, {"days": retention.notification_days}
+    )
+    return report
 
 
 async def _count(session: AsyncSession, statement: Any, params: dict[str, Any]) -> int:
