@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from personal_assistant.ai.agent import Agent, AgentResult, agent_from_settings
+from personal_assistant.ai.agent import Agent, AgentResult
+from personal_assistant.ai.llm import agent_from_settings
 from personal_assistant.ai.models import AITask
 from personal_assistant.ai.runs import Superseded, claim_run, finish_failure, finish_success
 from personal_assistant.ai.tools import Toolbox, ToolContext, load_tools
