@@ -1,4 +1,4 @@
-"""Tables kept tidy by the upkeep tasks: login sessions and scheduler heartbeats."""
+"""Tables kept tidy by the maintenance tasks: login sessions and scheduler heartbeats."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one exception of the scheduling package and its one-line messages."""
+"""The one exception of the schedule-text parser and its one-line messages."""
 
 from __future__ import annotations
 
