@@ -129,8 +129,8 @@ def product_deferrer(task: Task[Any, Any, Any]) -> DeferOne:
 def project_target(url: str) -> Target:
     """The product's App, as every worker of the product builds it, plus the bench domain.
 
-    ``personal_assistant.workers.app.app`` is ``build_app()``'s result; building a second
-    App would re-namespace the domains' shared blueprints, so the module's App is used.
+    ``personal_assistant.workers.app.app`` is ``jobs.app.get_app()``'s App; building a
+    second App would re-namespace the domains' shared blueprints, so that one is used.
     """
     from personal_assistant.workers.app import app
 
@@ -143,7 +143,7 @@ def project_target(url: str) -> Target:
         url=url,
         defer_one=product_deferrer(task),
         defer_paths={PRODUCT_PATH: product_deferrer(task), PLAIN_PATH: plain_deferrer(task)},
-        origin="build_app() + bench domain, results recorded in job_results",
+        origin="get_app() + bench domain, results recorded in job_results",
     )
 
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,60 +12,9 @@ import pytest
 from personal_assistant.db.session import dispose_engine
 from personal_assistant.resilience.breaker import CircuitOpen
 from personal_assistant.sync.calendar import CalendarUnavailable, sync_calendars
-from tests.integration.calendar_samples import BASE, VERSION_1, VERSION_2
+from tests.support.calendar_samples import BASE, VERSION_1, VERSION_2
 from tests.support.db import query
-
-
-class FeedServer:
-    """Serves /cal.ics with ETag / Last-Modified and answers conditional GETs with 304."""
-
-    def __init__(self) -> None:
-        self.body = VERSION_1
-        self.modified = datetime(2026, 1, 1, tzinfo=UTC)
-        self.requests: list[dict[str, Any]] = []
-        self.status_override: dict[str, int] = {}
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests.append({"path": self.path, "headers": dict(self.headers)})
-                if self.path in server.status_override:
-                    self.send_response(server.status_override[self.path])
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if self.path != "/cal.ics":
-                    self.send_error(404)
-                    return
-                etag = '"' + hashlib.sha256(server.body).hexdigest()[:16] + '"'
-                if self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/calendar")
-                self.send_header("ETag", etag)
-                self.send_header("Last-Modified", format_datetime(server.modified, usegmt=True))
-                self.send_header("Content-Length", str(len(server.body)))
-                self.end_headers()
-                self.wfile.write(server.body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> FeedServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+from tests.support.feed_server import FeedServer
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-PROBE_MODULE = "tests.integration.monitoring.probe_tasks"
+PROBE_MODULE = "tests.support.probe_tasks"
 PROBE_ENV = {"PA_EXTRA_TASK_MODULES": PROBE_MODULE}
 QUEUE = "sync_tasks"
 
