@@ -26,10 +26,6 @@ def register_job_hook(hook: JobHook) -> JobHook:
     return hook
 
 
-def registered_hooks() -> tuple[JobHook, ...]:
-    return tuple(_hooks)
-
-
 @asynccontextmanager
 async def job_hooks(context: JobContext) -> AsyncIterator[None]:
     async with AsyncExitStack() as stack:
