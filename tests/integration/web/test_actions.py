@@ -8,8 +8,8 @@ import asyncio
 import httpx
 
 from personal_assistant.db.session import session_scope
-from personal_assistant.workers.enqueue import defer
-from personal_assistant.workers.lookup import resolve_task
+from personal_assistant.jobs.enqueue import defer
+from personal_assistant.jobs.lookup import resolve_task
 from tests.integration.web.conftest import SAME_ORIGIN, csrf_of, execute
 from tests.support.db import job_status, query, scalar, table_counts
 

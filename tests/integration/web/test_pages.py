@@ -9,8 +9,8 @@ import pytest
 
 from personal_assistant.db.session import session_scope
 from personal_assistant.jobs import search
-from personal_assistant.workers.enqueue import defer
-from personal_assistant.workers.lookup import resolve_task
+from personal_assistant.jobs.enqueue import defer
+from personal_assistant.jobs.lookup import resolve_task
 from tests.support.db import query, scalar
 
 PAGES = ["/", "/jobs", "/queues", "/schedules", "/ai", "/email", "/breakers", "/alerts", "/audit"]

@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from personal_assistant.db.session import dispose_engine, session_scope
-from personal_assistant.workers.enqueue import defer
-from personal_assistant.workers.lookup import resolve_task
+from personal_assistant.jobs.enqueue import defer
+from personal_assistant.jobs.lookup import resolve_task
 from tests.integration.web.conftest import ORIGIN, SAME_ORIGIN, csrf_of, execute, make_client
 from tests.support.db import job_status, scalar, table_counts
 from tests.support.processes import run_cli
