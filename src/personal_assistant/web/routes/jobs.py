@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,8 @@ from personal_assistant.web import audit
 from personal_assistant.web.db import web_session
 from personal_assistant.web.jobdetail import related
 from personal_assistant.web.pages import act, principal, redirect, refused, render
+
+logger = logging.getLogger("personal_assistant.web")
 
 FILTER_FIELDS = ("status", "queue", "task", "since", "until", "lock", "arg")
 PAGE = 50
@@ -150,11 +153,40 @@ async def bulk_action(request: Request) -> Response:
     running: set[asyncio.Task[Any]] = request.app.state.bulk_tasks
     running.add(task)
     task.add_done_callback(running.discard)
+    task.add_done_callback(_log_outcome(action, target, audit_id))
     if ids is not None and len(ids) <= bulk.BATCH:
         await asyncio.shield(task)  # small selections finish before the page comes back
     return redirect(
         f"/jobs?{query}", f"{action}: started on {target}; the audit log counts progress"
     )
+
+
+def _log_outcome(action: str, target: str, audit_id: int) -> Any:
+    def done(task: asyncio.Task[bulk.BulkReport]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            # Batches already done stay done, and the audit row counts them.
+            logger.error(
+                "bulk %s on %s stopped: %s",
+                action,
+                target,
+                error,
+                extra={"action": "web_bulk_failed", "audit_id": audit_id},
+            )
+            return
+        report = task.result()
+        logger.info(
+            "bulk %s on %s: %d done, %d skipped",
+            action,
+            target,
+            report.done,
+            report.skipped,
+            extra={"action": "web_bulk_done", "audit_id": audit_id},
+        )
+
+    return done
 
 
 routes = [
