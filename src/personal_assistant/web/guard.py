@@ -27,7 +27,7 @@ class Guard:
         self.csrf = csrf
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIX):
+        if scope["type"] != "http" or _local(scope).startswith(PUBLIC_PREFIX):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
@@ -64,6 +64,13 @@ class Guard:
         if not self.csrf.valid(principal, token):
             return "refused: missing or wrong CSRF token; reload the page and try again"
         return None
+
+
+def _local(scope: Scope) -> str:
+    """The path inside the dashboard, wherever it is mounted."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def _field(body: bytes, name: str) -> str | None:

@@ -30,10 +30,23 @@ def principal(request: Request) -> Principal:
     return found
 
 
+def base(request: Request) -> str:
+    """Where the dashboard is mounted ("" when served alone, e.g. "/tasks" in a host app)."""
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/")
+
+
 def _context(request: Request) -> dict[str, Any]:
     who = principal(request)
     csrf: Csrf = request.app.state.csrf
-    return {"principal": who, "csrf_token": csrf.token(who), "path": request.url.path}
+    prefix = base(request)
+    path = request.url.path
+    return {
+        "principal": who,
+        "csrf_token": csrf.token(who),
+        "base": prefix,
+        "path": path[len(prefix) :] if prefix and path.startswith(prefix) else path,
+    }
 
 
 def when(at: datetime | None) -> str:
@@ -96,9 +109,11 @@ def local_path(target: str | None, default: str) -> str:
     return target
 
 
-def redirect(target: str, notice: str) -> Response:
+def redirect(request: Request, target: str, notice: str) -> Response:
+    """303 to ``target``, a path inside the dashboard, with a notice to show there."""
     sep = "&" if "?" in target else "?"
-    return RedirectResponse(f"{target}{sep}{urlencode({'notice': notice})}", status_code=303)
+    url = f"{base(request)}{target}{sep}{urlencode({'notice': notice})}"
+    return RedirectResponse(url, status_code=303)
 
 
 def refused(request: Request, message: str, status: int = 400) -> Response:
@@ -123,4 +138,4 @@ async def act(
         return refused(request, str(exc))
     form = await request.form()
     next_ = form.get("next")
-    return redirect(local_path(next_ if isinstance(next_, str) else None, back), notice)
+    return redirect(request, local_path(next_ if isinstance(next_, str) else None, back), notice)

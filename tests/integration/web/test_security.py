@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import httpx
 import pytest
 
 from personal_assistant.db.session import dispose_engine, session_scope
@@ -112,3 +113,48 @@ def test_refuses_to_listen_beyond_loopback_without_credentials(database_url: str
     assert result.code == 2, result.err
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "refusing to listen on 0.0.0.0 without credentials" in lines[0]
+
+
+async def test_mounted_in_a_host_app_with_its_own_auth(database_url: str) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.routing import Mount
+
+    from personal_assistant.settings import get_settings
+    from personal_assistant.web import create_app
+    from personal_assistant.web.security import Principal
+
+    async def host_auth(request: Request) -> Principal | None:
+        user = request.headers.get("x-host-user")
+        if user is None:
+            return None
+        return Principal(user, "admin" if user == "root" else "readonly")
+
+    dashboard = create_app(get_settings(), auth=host_auth, csrf_secret="s")
+    host = Starlette(routes=[Mount("/tasks", app=dashboard)])
+    job_id = await _failed_job(database_url)
+    transport = httpx.ASGITransport(app=host, client=("10.9.8.7", 5000))  # not loopback
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as client:
+        assert (await client.get("/tasks/jobs")).status_code == 401
+        page = await client.get(f"/tasks/jobs/{job_id}", headers={"x-host-user": "root"})
+        assert page.status_code == 200
+        assert 'href="/tasks/jobs"' in page.text and 'src="/tasks/static/' in page.text
+        assert 'action="/tasks/jobs/' in page.text
+        static = await client.get("/tasks/static/dashboard.css")
+        assert static.status_code == 200
+        viewer = await client.post(
+            f"/tasks/jobs/{job_id}/retry",
+            data={"csrf_token": csrf_of(page.text)},
+            headers={"x-host-user": "guest", **SAME_ORIGIN},
+        )
+        assert viewer.status_code == 403
+        done = await client.post(
+            f"/tasks/jobs/{job_id}/retry",
+            data={"csrf_token": csrf_of(page.text)},
+            headers={"x-host-user": "root", **SAME_ORIGIN},
+        )
+        assert done.status_code == 303
+        assert done.headers["location"].startswith(f"/tasks/jobs/{job_id}?notice=")
+    assert job_status(database_url, job_id) == "todo"
+    assert scalar(database_url, "SELECT actor FROM web_audit") == "root"
+    await dispose_engine()

@@ -157,7 +157,7 @@ async def bulk_action(request: Request) -> Response:
     if ids is not None and len(ids) <= bulk.BATCH:
         await asyncio.shield(task)  # small selections finish before the page comes back
     return redirect(
-        f"/jobs?{query}", f"{action}: started on {target}; the audit log counts progress"
+        request, f"/jobs?{query}", f"{action}: started on {target}; the audit log counts progress"
     )
 
 
