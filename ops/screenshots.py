@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -40,7 +41,25 @@ SHOTS = [
     ("alerts", "/alerts", {}),
     ("audit", "/audit", {}),
     ("overview-phone", "/", {"viewport": {"width": 390, "height": 844}, "is_mobile": True}),
+    ("ai-create", "/ai", {}),
+    ("bulk-confirm", "/jobs?status=failed&queue=sync_tasks", {}),
 ]
+
+
+def act(shot: str, page: Any) -> None:
+    """What a user does on the page before its picture is taken."""
+    if shot == "ai-create":
+        page.fill("input[name=title]", "Weekly review")
+        page.fill("textarea[name=instructions]", "List what I finished this week")
+        page.fill("input[name=tz]", "Europe/Paris")
+        page.locator("input[name=schedule]").press_sequentially("every friday at 17:30", delay=15)
+        page.wait_for_selector("#preview ol.runs li")
+        page.locator("#ai-create").scroll_into_view_if_needed()
+    elif shot == "bulk-confirm":
+        page.select_option("select[name=action]", "retry")
+        page.check("input[name=scope][value=filter]")
+        page.get_by_role("button", name="Review…").click()
+        page.wait_for_selector("text=Confirm: retry")
 
 
 async def domain_rows() -> None:
@@ -172,6 +191,7 @@ def main() -> None:
                     f"http://127.0.0.1:{port}" + path.format(failed=failed[0] if failed else 1)
                 )
                 page.wait_for_timeout(1500)
+                act(shot, page)
                 page.screenshot(
                     path=str(Path(args.out) / f"{shot}.png"), full_page=shot == "overview"
                 )
