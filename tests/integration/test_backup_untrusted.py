@@ -235,22 +235,27 @@ async def test_backups_are_readable_by_their_owner_only(database_url: str, tmp_p
     directory = tmp_path / "backups"
     directory.mkdir(mode=0o755)
     directory.chmod(0o755)
-    result = await create_backup(
+    first = await create_backup(
+        database_url, directory, taken_at=datetime(2026, 1, 4, tzinfo=UTC), keep=3, method="copy"
+    )
+    assert directory.stat().st_mode & 0o777 == 0o700
+    second = await create_backup(
         database_url,
         directory,
-        taken_at=datetime.now(UTC),
+        taken_at=datetime(2026, 1, 11, tzinfo=UTC),
         keep=3,
         method="copy",
         signing_key=KEY.encode(),
     )
-    assert directory.stat().st_mode & 0o777 == 0o700
-    files = sorted(directory.iterdir())
-    assert [p.name.removeprefix(result.name) for p in files] == [
-        ".tar.gz",
-        ".tar.gz.hmac",
-        ".tar.gz.sha256",
+    files = sorted(p.name for p in directory.iterdir())
+    assert files == [
+        f"{first.name}.tar.gz",
+        f"{first.name}.tar.gz.sha256",
+        f"{second.name}.tar.gz",
+        f"{second.name}.tar.gz.hmac",
+        f"{second.name}.tar.gz.sha256",
     ]
-    assert {p.stat().st_mode & 0o777 for p in files} == {0o600}
+    assert {(directory / name).stat().st_mode & 0o777 for name in files} == {0o600}
     nested = tmp_path / "new" / "backups"
     await create_backup(database_url, nested, taken_at=datetime.now(UTC), keep=3, method="copy")
     assert nested.stat().st_mode & 0o777 == 0o700

@@ -207,7 +207,7 @@ def _open_subdir(
 ) -> _Frame | bool:
     if info.st_dev != sweep.device:
         return False  # another filesystem is mounted here: not ours to clean
-    if depth >= MAX_DEPTH:
+    if depth > MAX_DEPTH:
         sweep.report.error(path, f"more than {MAX_DEPTH} directories deep; not cleaned")
         return False
     try:
