@@ -119,7 +119,7 @@ async def _check_target(conn: AsyncConnection[Any], manifest: Manifest) -> list[
     current = await schema_revisions(conn, schema)
     if not current:
         raise BadInput(
-            f"the database has no schema {schema!r} with tables yet; "
+            f"the database has no application tables in schema {schema!r} yet; "
             "run `pa-tasks db upgrade` first"
         )
     if sorted(current) != sorted(manifest.schema_revisions):
