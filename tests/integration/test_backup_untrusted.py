@@ -133,6 +133,25 @@ async def test_a_manifest_naming_the_queue_table_is_refused(
     )
 
 
+async def test_an_end_of_data_marker_in_copy_data_is_damage(
+    database_url: str, tmp_path: Path
+) -> None:
+    _seed(database_url)
+    archive = await _backup(database_url, tmp_path, "copy")
+
+    def cut(members: Members) -> None:
+        rows = members["data/ping_records.copy"].split(b"\n")
+        members["data/ping_records.copy"] = b"\n".join([rows[0], b"\\.", *rows[2:]])
+
+    _rewrite(archive, cut)
+    report = arc.verify_backup(archive)
+    assert report.problems == [
+        "archive cannot be read: data/ping_records.copy line 2 is an end-of-data marker"
+    ]
+    with pytest.raises(arc.BackupCorrupt, match="nothing restored"):
+        await restore_backup(database_url, archive, replace=True)
+
+
 @pytest.mark.parametrize("method", ["copy", "pg_dump"])
 async def test_restore_checks_and_loads_the_manifests_schema_not_the_search_path(
     database_url: str, empty_database: str, tmp_path: Path, method: str

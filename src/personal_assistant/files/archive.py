@@ -275,9 +275,17 @@ def _counted_rows(tar: tarfile.TarFile, manifest: Manifest) -> dict[str, int]:
     for table in manifest.tables:
         name = copy_member(table.name)
         if name in names:
-            # COPY text format escapes newlines inside values: one line per row.
-            counts[table.name] = sum(1 for _ in lines(member(tar, name)))
+            counts[table.name] = _copy_rows(name, lines(member(tar, name)))
     return counts
+
+
+def _copy_rows(name: str, rows: Iterator[str]) -> int:
+    """Rows of a COPY text file: one per line, as newlines inside values are escaped."""
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        if row == "\\.":  # COPY's end-of-data marker: what follows would not be loaded
+            raise ValueError(f"{name} line {count} is an end-of-data marker")
+    return count
 
 
 def lines(handle: IO[bytes]) -> Iterator[str]:
