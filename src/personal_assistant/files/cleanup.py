@@ -215,7 +215,8 @@ def _open_subdir(
     except OSError as exc:
         sweep.report.error(path, exc)
         return False
-    if (os.fstat(fd).st_dev, os.fstat(fd).st_ino) != (info.st_dev, info.st_ino):
+    opened = os.fstat(fd)
+    if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
         sweep.report.error(path, "was replaced during cleanup; skipped")
         os.close(fd)
         return False
