@@ -7,7 +7,9 @@ a skip scan of the queue index, not a scan of the table.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import select, text
@@ -125,3 +127,17 @@ async def recent_alerts(session: AsyncSession, limit: int = 100) -> list[AlertIn
 
 async def breakers(session: AsyncSession) -> list[BreakerView]:
     return await list_breakers(session)
+
+
+def flow_control() -> ModuleType | None:
+    """Queue pause and scale, where this installation has them."""
+    try:
+        return importlib.import_module("personal_assistant.jobs.queue_control")
+    except ImportError:
+        return None
+
+
+async def queue_controls(session: AsyncSession) -> dict[str, Any]:
+    """Stored pause and concurrency per queue ({} without flow control)."""
+    flow = flow_control()
+    return dict(await flow.queue_controls(session)) if flow is not None else {}

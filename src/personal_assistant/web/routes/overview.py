@@ -32,6 +32,7 @@ async def overview_page(request: Request) -> Response:
         stalled = await overview.stalled_jobs(session, settings.stalled_after_seconds)
         breakers = [b for b in await overview.breakers(session) if b.state != "closed"]
         alerts = await overview.open_alerts(session)
+        controls = await overview.queue_controls(session)
     figures = {
         name: [
             charts.bars(
@@ -64,6 +65,8 @@ async def overview_page(request: Request) -> Response:
         stalled=stalled,
         breakers=breakers,
         alerts=alerts,
+        controls=controls,
+        concurrency=settings.worker_concurrency,
     )
 
 

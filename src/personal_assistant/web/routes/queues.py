@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,21 +15,12 @@ from personal_assistant.web.db import web_session
 from personal_assistant.web.pages import act, principal, render
 
 
-def _flow() -> ModuleType | None:
-    try:
-        return importlib.import_module("personal_assistant.jobs.queue_control")
-    except ImportError:
-        return None
-
-
 async def queues_page(request: Request) -> Response:
-    flow = _flow()
+    flow = overview.flow_control()
     async with web_session() as session:
         names = await overview.queue_names(session)
         counts = await overview.capped_counts(session, names)
-        controls: dict[str, Any] = {}
-        if flow is not None:
-            controls = dict(await flow.queue_controls(session))
+        controls = await overview.queue_controls(session)
     return render(
         request,
         "queues.html",
@@ -51,7 +38,7 @@ async def queue_action(request: Request) -> Response:
     action: str = request.path_params["action"]
     form = await request.form()
     who = principal(request).name
-    flow = _flow()
+    flow = overview.flow_control()
 
     async def work(session: AsyncSession) -> tuple[int, str]:
         if flow is None:
