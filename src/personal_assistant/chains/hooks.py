@@ -19,6 +19,7 @@ from personal_assistant.chains.marker import is_marked
 from personal_assistant.chains.progress import record_failure, record_success
 from personal_assistant.db.session import session_scope
 from personal_assistant.errors import AssistantError
+from personal_assistant.logs import log_fields
 from personal_assistant.workers.retry import RescheduleError
 
 logger = logging.getLogger("personal_assistant.chains")
@@ -55,7 +56,7 @@ async def _record_failure(context: JobContext, exc: BaseException) -> None:
             "could not record the failure of chain step job %s",
             context.job.id,
             exc_info=True,
-            extra={"action": "chain_record_failed", "job_id": context.job.id},
+            extra=log_fields("chain_record_failed", job_id=context.job.id),
         )
 
 

@@ -22,6 +22,7 @@ from personal_assistant.email.addresses import checked_body, checked_recipients,
 from personal_assistant.email.models import STATUSES, OutboxEmail
 from personal_assistant.email.sending import mark_outcome_unknown
 from personal_assistant.errors import BadInput, NotFound
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.enqueue import JobOptions, defer
 from personal_assistant.workers.lookup import resolve_task
@@ -101,7 +102,7 @@ async def queue_email(
         "email %s queued for %d recipient(s)",
         email.id,
         len(email.recipients),
-        extra={"action": "email_queued", "outbox_id": email.id, "job_id": job_id},
+        extra=log_fields("email_queued", outbox_id=email.id, job_id=job_id),
     )
     return email.id
 
@@ -209,6 +210,6 @@ async def sweep_outbox(session: AsyncSession) -> SweepReport:
             "outbox sweep: %d requeued, %d failed",
             len(requeued),
             len(failed),
-            extra={"action": "email_sweep", "requeued": requeued, "failed": failed},
+            extra=log_fields("email_sweep", requeued=requeued, failed=failed),
         )
     return SweepReport(requeued=requeued, failed=failed)

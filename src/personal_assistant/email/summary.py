@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.email.digest import gather, render_html, render_text
 from personal_assistant.email.outbox import queue_email
 from personal_assistant.errors import BadInput
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.retry import PermanentError
 
@@ -73,6 +74,6 @@ async def send_daily_summary(
     logger.info(
         "daily summary for %s queued",
         day.isoformat(),
-        extra={"action": "email_daily_summary", "outbox_id": outbox_id},
+        extra=log_fields("email_daily_summary", outbox_id=outbox_id),
     )
     return {"sent": True, "local_date": day.isoformat(), "outbox_id": outbox_id}

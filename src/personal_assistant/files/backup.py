@@ -37,6 +37,7 @@ from personal_assistant.files.catalog import (
     server_major,
 )
 from personal_assistant.files.pgtools import PgTool, find_tool, libpq_arguments, run_tool
+from personal_assistant.logs import log_fields
 
 logger = logging.getLogger("personal_assistant.files")
 
@@ -120,7 +121,7 @@ async def create_backup(
         name,
         result.method,
         result.rows,
-        extra={"action": "backup_created", **result.as_json()},
+        extra=log_fields("backup_created", result.as_json()),
     )
     return result
 

@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.errors import BadInput
+from personal_assistant.logs import log_fields
 from personal_assistant.notifications.models import Notification
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.settings import get_settings
@@ -53,14 +54,14 @@ async def send_log(session: AsyncSession, row: Notification) -> None:
         "notification for %s: %s",
         row.user_id,
         row.subject,
-        extra={
-            "action": "user_notification",
-            "notification_id": row.id,
-            "user_id": row.user_id,
-            "subject": row.subject,
-            "body": row.body[:LOGGED_BODY_MAX_CHARS],
-            "source": row.source,
-        },
+        extra=log_fields(
+            "user_notification",
+            notification_id=row.id,
+            user_id=row.user_id,
+            subject=row.subject,
+            body=row.body[:LOGGED_BODY_MAX_CHARS],
+            source=row.source,
+        ),
     )
 
 
@@ -94,7 +95,7 @@ async def send_email(session: AsyncSession, row: Notification) -> None:
         logger.warning(
             "the email outbox is not installed; notification %s delivered to the log instead",
             row.id,
-            extra={"action": "notification_email_fallback", "notification_id": row.id},
+            extra=log_fields("notification_email_fallback", notification_id=row.id),
         )
         await send_log(session, row)
         return

@@ -20,6 +20,7 @@ from procrastinate.worker import Worker
 from personal_assistant.chains.hooks import chain_step
 from personal_assistant.db.url import database_url
 from personal_assistant.errors import AssistantError
+from personal_assistant.logs import log_fields
 from personal_assistant.monitoring.metrics import record_job
 from personal_assistant.workers.declare import spec_of
 from personal_assistant.workers.limits import enforced
@@ -85,13 +86,13 @@ async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: 
             job.id,
             outcome,
             duration,
-            extra={
-                "action": f"job_{outcome}",
-                "job_id": job.id,
-                "task": job.task_name,
-                "queue": job.queue,
-                "attempt": job.attempts + 1,
-                "duration_s": round(duration, 6),
-                "worker": context.worker_name,
-            },
+            extra=log_fields(
+                f"job_{outcome}",
+                job_id=job.id,
+                task=job.task_name,
+                queue=job.queue,
+                attempt=job.attempts + 1,
+                duration_s=round(duration, 6),
+                worker=context.worker_name,
+            ),
         )
