@@ -35,7 +35,9 @@ def test_every_extra_in_the_product_goes_through_log_fields() -> None:
 
 def _record(**extra: object) -> logging.LogRecord:
     logger = logging.getLogger("tests.log_fields")
-    return logger.makeRecord(logger.name, logging.INFO, __file__, 1, "hello %s", ("x",), None, extra=extra)
+    return logger.makeRecord(
+        logger.name, logging.INFO, __file__, 1, "hello %s", ("x",), None, extra=extra
+    )
 
 
 def test_fields_named_like_record_attributes_are_kept_and_harmless() -> None:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from procrastinate import JobContext
+from procrastinate.exceptions import JobAborted
 from procrastinate.job_context import AbortReason
 
 from personal_assistant.chains.marker import is_marked
@@ -76,7 +77,7 @@ async def _is_chain_step(context: JobContext) -> bool:
 
 def _is_final(context: JobContext, exc: BaseException) -> bool:
     """Whether procrastinate will end the job for good with this exception."""
-    if isinstance(exc, asyncio.CancelledError):
+    if isinstance(exc, asyncio.CancelledError | JobAborted):
         # A shutdown puts the job back; a user's abort ends it.
         return bool(context.abort_reason() == AbortReason.USER_REQUEST)
     task = context.app.tasks.get(context.job.task_name)

@@ -14,6 +14,8 @@ import time
 from typing import Any
 
 from procrastinate import JobContext
+from procrastinate.exceptions import JobAborted
+from procrastinate.job_context import AbortReason
 from procrastinate.middleware import AsyncCallNext
 from procrastinate.worker import Worker
 
@@ -69,6 +71,17 @@ async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: 
         raise
     except asyncio.CancelledError:
         outcome = "aborted"
+        if context.abort_reason() == AbortReason.USER_REQUEST:
+            # procrastinate cancels an aborted async job's task; given the bare
+            # CancelledError it asks the retry strategy, and its retry function then
+            # ends the job "failed". JobAborted ends it "aborted", never retried.
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
+            raise JobAborted(f"{job.task_name}[{job.id}] aborted on request") from None
+        raise
+    except JobAborted:
+        outcome = "aborted"  # a blocking job saw should_abort() and stopped
         raise
     except BaseException:
         outcome = "failed"
