@@ -116,6 +116,13 @@ async def test_old_records_are_pruned_past_their_retention(database_url: str) ->
             "INSERT INTO job_results (job_id, task_name, result, recorded_at) "
             "VALUES (-5, 'gone', '{}', now() - interval '3 days')"
         )
+        # Errors of a job deleted another way: one past the failed-job retention, one not.
+        conn.execute(
+            "INSERT INTO job_errors (job_id, attempt, task_name, queue, error_type, message,"
+            " traceback, failed_at) VALUES"
+            " (-6, 1, 'gone', 'q', 'E', 'm', 't', now() - interval '40 days'),"
+            " (-7, 1, 'gone', 'q', 'E', 'm', 't', now() - interval '1 day')"
+        )
         conn.execute(
             "CREATE TABLE upkeep_demo_runs (id bigserial PRIMARY KEY, finished_at timestamptz)"
         )
@@ -138,6 +145,7 @@ async def test_old_records_are_pruned_past_their_retention(database_url: str) ->
     assert report.deleted == {
         "jobs": 1,
         "orphan_results": 1,
+        "orphan_errors": 1,
         "scheduler_heartbeats": 2,
         "upkeep_demo_runs": 1,
     }
@@ -145,6 +153,7 @@ async def test_old_records_are_pruned_past_their_retention(database_url: str) ->
     assert query(database_url, "SELECT job_id FROM scheduler_heartbeats") == [(3,)]
     assert scalar(database_url, "SELECT count(*) FROM procrastinate_jobs") == 1
     assert scalar(database_url, "SELECT count(*) FROM job_results") == 1
+    assert query(database_url, "SELECT job_id FROM job_errors") == [(-7,)]
     assert scalar(database_url, "SELECT count(*) FROM upkeep_demo_runs") == 2
 
 

@@ -1,5 +1,5 @@
-"""Prune run records past their retention: finished jobs (with their events and
-results), orphaned results, old heartbeats, and, where those tables exist, AI task runs
+"""Prune run records past their retention: finished jobs (with their events, results
+and errors), orphaned results and errors, old heartbeats, and, where those tables exist, AI task runs
 and notifications.
 
 The AI and notification tables belong to other parts of the product and may not be
@@ -22,6 +22,15 @@ ORPHAN_RESULTS = text(
     DELETE FROM job_results r
      WHERE r.recorded_at < now() - make_interval(hours => :hours)
        AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = r.job_id)
+    """
+)
+# Errors of jobs deleted another way (procrastinate's remove_old_jobs), past the longer
+# retention: they are what an operator looks at.
+ORPHAN_ERRORS = text(
+    """
+    DELETE FROM job_errors e
+     WHERE e.failed_at < now() - make_interval(hours => :hours)
+       AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = e.job_id)
     """
 )
 # The newest heartbeat is kept whatever its age: it is what health checks report.
@@ -76,6 +85,9 @@ async def prune_old_records(
     report.deleted["jobs"] = jobs.deleted
     report.deleted["orphan_results"] = await _count(
         session, ORPHAN_RESULTS, {"hours": retention.succeeded_hours}
+    )
+    report.deleted["orphan_errors"] = await _count(
+        session, ORPHAN_ERRORS, {"hours": retention.failed_hours}
     )
     report.deleted["scheduler_heartbeats"] = await _count(
         session, OLD_HEARTBEATS, {"days": retention.heartbeat_days}
