@@ -60,9 +60,7 @@ def test_abort_ends_a_running_job_aborted_without_its_side_effect(
         cancelled = run_cli("jobs", "cancel", str(job_id), "--abort")
         assert cancelled.code == 0, cancelled.err
         assert cancelled.out.strip() == f"job {job_id} is aborting"
-        wait_for(
-            lambda: job_status(database_url, job_id) not in ("doing", None), 10, "the abort"
-        )
+        wait_for(lambda: job_status(database_url, job_id) not in ("doing", None), 10, "the abort")
         assert job_status(database_url, job_id) == "aborted", worker.log()[-3000:]
         assert time.monotonic() - started < RUN_SECONDS, "aborted too late to prove anything"
         assert _abort_seconds(database_url, job_id) < bound
@@ -104,8 +102,10 @@ def test_abort_during_a_worker_with_other_jobs_leaves_them_alone(
     )
     with running_worker(tmp_path, "--queues", "maintenance_tasks", "--concurrency", "2"):
         wait_for(
-            lambda: job_status(database_url, doomed) == "doing"
-            and job_status(database_url, spared) in ("doing", "succeeded"),
+            lambda: (
+                job_status(database_url, doomed) == "doing"
+                and job_status(database_url, spared) in ("doing", "succeeded")
+            ),
             30,
             "both jobs to start",
         )

@@ -25,7 +25,9 @@ domain = Domain(namespace="abortable", queue="maintenance_tasks")
 INSERT = "INSERT INTO ping_records (job_id, message, worker) VALUES (%s, %s, %s)"
 CHECK_EVERY_SECONDS = 0.05
 # One quick retry, so a test sees two failed attempts in well under a second.
-ONE_QUICK_RETRY = RetryPolicy(name="one-quick-retry", max_retries=1, base_delay=0.01, max_delay=0.01)
+ONE_QUICK_RETRY = RetryPolicy(
+    name="one-quick-retry", max_retries=1, base_delay=0.01, max_delay=0.01
+)
 
 
 class Wait(Payload):

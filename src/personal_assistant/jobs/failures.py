@@ -19,6 +19,8 @@ from personal_assistant.settings import Settings, get_settings
 MESSAGE_MAX_CHARS = 2_000
 # The end of a traceback says where it failed; its start is the worker's own frames.
 TRACEBACK_MAX_CHARS = 8_192
+# A huge message must not push every frame out of the kept tail.
+TRACEBACK_LINE_MAX_CHARS = 1_000
 MASK = "***"
 # Shorter values would mask ordinary words.
 MIN_SECRET_CHARS = 4
@@ -35,12 +37,18 @@ def describe_failure(exc: BaseException, secrets: Iterable[str] = ()) -> FailedA
     """The stored form of ``exc``: masked, the message capped, the traceback's tail kept."""
     hidden = sorted({s for s in secrets if len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True)
     message = mask(str(exc), hidden)
-    trace = mask("".join(tb.format_exception(exc)), hidden)
-    if len(message) > MESSAGE_MAX_CHARS:
-        message = message[: MESSAGE_MAX_CHARS - 1] + "…"
+    trace = "\n".join(
+        _capped(line, TRACEBACK_LINE_MAX_CHARS)
+        for line in mask("".join(tb.format_exception(exc)), hidden).splitlines()
+    )
+    message = _capped(message, MESSAGE_MAX_CHARS)
     if len(trace) > TRACEBACK_MAX_CHARS:
         trace = "…" + trace[-(TRACEBACK_MAX_CHARS - 1) :]
     return FailedAttempt(type(exc).__name__, message, trace)
+
+
+def _capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:
