@@ -12,6 +12,9 @@ What is removed, under each root:
   cutoff before it, so a directory an application just created is kept.
 Never removed: a root itself, sockets, FIFOs and devices, anything on another
 filesystem mounted below a root (like ``find -xdev``).
+
+The sweep runs in a thread; ``checkpoint`` is called before each entry, so a job that
+is aborted stops deleting at the next entry (it raises there).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -70,10 +73,16 @@ class _Sweep:
     dry_run: bool
     device: int
     report: CleanupReport
+    checkpoint: Callable[[], None] | None = None
 
 
 def cleanup_paths(
-    roots: Sequence[Path], max_age: timedelta, *, dry_run: bool = False, now: float | None = None
+    roots: Sequence[Path],
+    max_age: timedelta,
+    *,
+    dry_run: bool = False,
+    now: float | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> CleanupReport:
     """Remove what is older than ``max_age`` under each root (see the module docstring).
 
@@ -82,7 +91,7 @@ def cleanup_paths(
     cutoff = (time.time() if now is None else now) - max_age.total_seconds()
     report = CleanupReport(dry_run=dry_run, roots=[str(root) for root in roots])
     for root in roots:
-        _sweep_root(Path(root), cutoff, dry_run, report)
+        _sweep_root(Path(root), cutoff, dry_run, report, checkpoint)
     logger.info(
         "cleanup %s: %d file(s), %d link(s), %d dir(s), %d byte(s), %d error(s)",
         "dry run" if dry_run else "done",
@@ -96,7 +105,13 @@ def cleanup_paths(
     return report
 
 
-def _sweep_root(root: Path, cutoff: float, dry_run: bool, report: CleanupReport) -> None:
+def _sweep_root(
+    root: Path,
+    cutoff: float,
+    dry_run: bool,
+    report: CleanupReport,
+    checkpoint: Callable[[], None] | None,
+) -> None:
     # The operator named the root, so a symlink in its own path is resolved once; below
     # it nothing is followed.
     try:
@@ -112,7 +127,13 @@ def _sweep_root(root: Path, cutoff: float, dry_run: bool, report: CleanupReport)
         report.error(root, exc)
         return
     try:
-        sweep = _Sweep(cutoff=cutoff, dry_run=dry_run, device=os.fstat(fd).st_dev, report=report)
+        sweep = _Sweep(
+            cutoff=cutoff,
+            dry_run=dry_run,
+            device=os.fstat(fd).st_dev,
+            report=report,
+            checkpoint=checkpoint,
+        )
         _sweep_dir(fd, real, sweep)
     finally:
         os.close(fd)
@@ -135,6 +156,8 @@ def _sweep_dir(dir_fd: int, path: Path, sweep: _Sweep) -> bool:
 
 def _sweep_entry(dir_fd: int, name: str, path: Path, sweep: _Sweep) -> bool:
     """Handle one entry; return whether it is gone (or would be)."""
+    if sweep.checkpoint is not None:
+        sweep.checkpoint()
     try:
         info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
