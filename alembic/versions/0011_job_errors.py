@@ -1,7 +1,7 @@
 """Failed attempts of jobs: exception type, message and a bounded traceback.
 
 Revision ID: 0011_job_errors
-Revises: 0009_merge_domains
+Revises: 0010_task_renames
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_job_errors"
-down_revision: str | Sequence[str] | None = "0009_merge_domains"
+down_revision: str | Sequence[str] | None = "0010_task_renames"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

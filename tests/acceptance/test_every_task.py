@@ -32,7 +32,7 @@ def _registered() -> dict[str, Any]:
 
 async def _defer_all(tasks: dict[str, Any]) -> dict[str, int]:
     from personal_assistant.db.session import dispose_engine, session_scope
-    from personal_assistant.workers.enqueue import defer
+    from personal_assistant.jobs.enqueue import defer
 
     ids: dict[str, int] = {}
     try:

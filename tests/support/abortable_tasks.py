@@ -16,9 +16,9 @@ from procrastinate import JobContext
 from procrastinate.exceptions import JobAborted
 
 from personal_assistant.db.url import database_url
+from personal_assistant.jobs.declare import Domain, JSONResult, Payload
+from personal_assistant.jobs.retry import NO_RETRY, RetryPolicy
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.declare import Domain, JSONResult, Payload
-from personal_assistant.workers.retry import NO_RETRY, RetryPolicy
 
 domain = Domain(namespace="abortable", queue="maintenance_tasks")
 

@@ -63,10 +63,10 @@ SAMPLES: dict[str, Sample] = {
     "sync:sync_calendar_events": Sample({}),
     # No PA_NOTION_DATABASE_IDS: nothing to sync, so no token is needed.
     "sync:sync_notion_pages": Sample({}),
-    "upkeep:optimize_database": Sample({}),
-    "upkeep:cleanup_old_sessions": Sample({}),
-    "upkeep:cleanup_old_logs": Sample({}),
-    "upkeep:test_scheduler_connection": Sample({}),
+    "maintenance:optimize_database": Sample({}),
+    "maintenance:cleanup_old_sessions": Sample({}),
+    "maintenance:cleanup_old_logs": Sample({}),
+    "maintenance:record_scheduler_heartbeat": Sample({}),
     "builtin:procrastinate.builtin_tasks.remove_old_jobs": Sample({"max_hours": 720}),
 }
 

@@ -33,9 +33,9 @@ from psycopg.types.json import Jsonb
 
 from personal_assistant.db.url import database_url
 from personal_assistant.jobs.failures import FailedAttempt, describe_failure, secret_values
+from personal_assistant.jobs.retry import RescheduleError
 from personal_assistant.monitoring.endpoints import worker_side_task
 from personal_assistant.monitoring.readiness import listen_probe
-from personal_assistant.workers.retry import RescheduleError
 
 logger = logging.getLogger("personal_assistant.worker")
 
