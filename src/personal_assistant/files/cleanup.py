@@ -31,6 +31,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from personal_assistant.logs import log_fields
+
 logger = logging.getLogger("personal_assistant.files")
 
 MAX_ERRORS_REPORTED = 20
@@ -102,7 +104,7 @@ def cleanup_paths(
         report.dirs_removed,
         report.bytes_removed,
         len(report.errors),
-        extra={"action": "cleanup_temp_files", **report.as_json()},
+        extra=log_fields("cleanup_temp_files", report.as_json()),
     )
     return report
 
