@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import psycopg
 
-from tests.support.processes import run_cli
+from tests.support.processes import WorkerProcess, run_cli
 
 
 def test_embedded_database_persists_jobs_across_a_server_restart(tmp_path: Path) -> None:
@@ -35,3 +36,38 @@ def test_embedded_database_persists_jobs_across_a_server_restart(tmp_path: Path)
         assert [job["id"] for job in listed.json()] == [job_id]
     finally:
         run_cli("db", "stop", env={**base, **env})
+
+
+
+def test_db_stop_warns_of_connected_workers_which_say_once_what_happened(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "DATABASE_URL": "",
+        "PA_EMBEDDED_DATA_DIR": str(tmp_path / "pg"),
+        "PA_LOG_FORMAT": "json",
+    }
+    worker: WorkerProcess | None = None
+    try:
+        assert run_cli("db", "upgrade", env=env).code == 0
+        worker = WorkerProcess(
+            ["--queues", "maintenance_tasks", "--name", "w"], tmp_path / "w.log", env=env
+        )
+        worker.wait_for_log('"action": "worker_start"')
+
+        stopped = run_cli("db", "stop", env=env)
+        assert stopped.out.strip() == "embedded server stopped"
+        assert "warning: 1 worker(s) are connected" in stopped.err
+
+        worker.wait_for_log('"action": "database_unreachable"')
+        time.sleep(5)  # several retries while the server is down
+        assert worker.log().count('"action": "database_unreachable"') == 1
+        assert "the embedded PostgreSQL server is not running" in worker.log()
+
+        assert run_cli("db", "url", env=env).code == 0  # starts it again
+        worker.wait_for_log('"action": "database_back"')
+    finally:
+        if worker is not None:
+            worker.terminate()
+        run_cli("db", "stop", env=env)
