@@ -38,7 +38,6 @@ def test_embedded_database_persists_jobs_across_a_server_restart(tmp_path: Path)
         run_cli("db", "stop", env={**base, **env})
 
 
-
 def test_db_stop_warns_of_connected_workers_which_say_once_what_happened(
     tmp_path: Path,
 ) -> None:

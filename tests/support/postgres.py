@@ -63,6 +63,10 @@ def start_test_server() -> PostgresServer:
 
 
 def _docker_answers() -> bool:
+    # With no engine to talk to, the client leaks the socket of its failed ping (a
+    # ResourceWarning that fails the first test); do not ask at all.
+    if not os.environ.get("DOCKER_HOST") and not Path("/var/run/docker.sock").exists():
+        return False
     try:
         import docker
 

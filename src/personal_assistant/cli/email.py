@@ -48,7 +48,7 @@ def list_emails(
         (
             [
                 e.id,
-                e.status,
+                e.shown_status,
                 ", ".join(e.recipients),
                 e.subject,
                 e.attempts,
