@@ -272,3 +272,16 @@ def test_call_plugin_with_an_unknown_plugin_is_refused_at_defer_time(database_ur
     assert result.code == 2
     assert "no plugin 'nope'" in result.err
     assert table_counts(database_url) == before
+
+
+def test_breakers_lists_every_known_breaker_and_resets_one_never_opened(database_url: str) -> None:
+    listed = run_cli("breakers", "--json").json()
+    assert {"calendar", "llm", "notion", "smtp", "webhook"} <= {b["name"] for b in listed}
+    assert {b["state"] for b in listed} == {"closed"}
+    reset = run_cli("breakers", "reset", "llm")
+    assert (reset.code, reset.out.strip()) == (0, "breaker llm: closed")
+    assert_refused(
+        database_url,
+        ["breakers", "reset", "smpt"],
+        "no circuit breaker named 'smpt'; did you mean 'smtp'?",
+    )
