@@ -71,7 +71,7 @@ def chain_steps(
     A ``--then-args`` belongs to the ``--then`` before it; a ``--then`` without one takes ``{}``.
     """
     raws: list[str | None] = list(then_args)
-    if len(then_args) != len(then):
+    if argv or len(then_args) != len(then):
         raws = pair_then_args(argv or [])
         if len(raws) != len(then) or sum(r is not None for r in raws) != len(then_args):
             raise BadInput(
