@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.calendar_samples import VERSION_1
-from tests.integration.test_notion_sync import DATABASE, TOKEN, NotionServer
+from tests.support.calendar_samples import VERSION_1
+from tests.support.notion_server import DATABASE, TOKEN, NotionServer
 from tests.support.reset import reset_process_caches
 
 README = Path(__file__).resolve().parents[2] / "README.md"

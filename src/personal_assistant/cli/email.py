@@ -7,7 +7,7 @@ import typer
 from personal_assistant.cli.output import table, when
 from personal_assistant.cli.runtime import in_session, print_json
 from personal_assistant.email import outbox
-from personal_assistant.email.sending import NOT_CONFIGURED
+from personal_assistant.email.send import NOT_CONFIGURED
 from personal_assistant.errors import BadInput
 from personal_assistant.settings import get_settings
 

@@ -20,7 +20,7 @@ DEFAULT_DAYS = 30
 def parse_when(value: str, option: str, now: datetime) -> datetime:
     """Any time the schedule parser reads ('tomorrow', 'next monday', ISO), in
     PA_USER_TIMEZONE when the text names no zone."""
-    from personal_assistant.scheduling import ScheduleError, parse_instant
+    from personal_assistant.schedule_text import ScheduleError, parse_instant
 
     try:
         return parse_instant(value, tz=get_settings().user_timezone, now=now)

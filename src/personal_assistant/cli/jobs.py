@@ -8,9 +8,9 @@ from personal_assistant.cli.output import as_json_text, table, when
 from personal_assistant.cli.runtime import console, in_session, print_json
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs import control, inspect
+from personal_assistant.jobs.lookup import task_filter
 from personal_assistant.jobs.rescue import rescue_stalled_jobs
 from personal_assistant.settings import QUEUES, get_settings
-from personal_assistant.workers.lookup import task_filter
 
 app = typer.Typer(help="Inspect and act on jobs.", no_args_is_help=True)
 
