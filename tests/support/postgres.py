@@ -63,8 +63,8 @@ def start_test_server() -> PostgresServer:
 
 
 def _docker_answers() -> bool:
-    # With no engine to talk to, the client leaks the socket of its failed ping (a
-    # ResourceWarning that fails the first test); do not ask at all.
+    # Without an engine, docker's failed ping leaks its socket, and the ResourceWarning
+    # would fail whichever test the collector runs in.
     if not os.environ.get("DOCKER_HOST") and not Path("/var/run/docker.sock").exists():
         return False
     try:
