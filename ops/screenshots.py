@@ -127,6 +127,20 @@ VALUES ('failure_rate:email_tasks', 'failure_rate', now() - interval '12 min', 0
        ('oldest_todo:sync_tasks', 'oldest_todo', now() - interval '3 h', 812, 600,
         'oldest due job waited 812 s', true, now());
 UPDATE alert_incidents SET resolved_at = now() - interval '2 h' WHERE key = 'oldest_todo:sync_tasks';
+INSERT INTO job_errors (job_id, attempt, task_name, queue, error_type, message, traceback,
+                        worker, failed_at)
+SELECT j.id, a, j.task_name, j.queue_name, 'httpx.ConnectTimeout',
+       'timed out connecting to calendar.example.org:443',
+       E'Traceback (most recent call last):\n'
+       || E'  File "personal_assistant/sync/calendar.py", line 88, in fetch_feed\n'
+       || E'    response = await client.get(url, headers=conditional)\n'
+       || E'  File "httpx/_client.py", line 1768, in get\n'
+       || E'    return await self.request("GET", url, ...)\n'
+       || E'httpx.ConnectTimeout: timed out connecting to calendar.example.org:443',
+       'worker-1', now() - make_interval(mins => (4 - a) * 3)
+  FROM (SELECT max(id) AS id FROM procrastinate_jobs WHERE status = 'failed') f
+  JOIN procrastinate_jobs j ON j.id = f.id
+ CROSS JOIN generate_series(1, 3) AS a;
 INSERT INTO web_audit (actor, role, action, target, count, detail) VALUES
   ('ada', 'admin', 'jobs.bulk_retry', 'jobs matching status=failed&queue=email_tasks', 31, ''),
   ('ada', 'admin', 'breaker.reset', 'smtp', 1, ''),

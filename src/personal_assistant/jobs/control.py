@@ -13,7 +13,8 @@ REOPEN = text(
     """
     WITH reopened AS (
         UPDATE procrastinate_jobs
-           SET status = 'todo', abort_requested = false, scheduled_at = now(),
+           SET status = 'todo', abort_requested = false,
+               scheduled_at = greatest(scheduled_at, now()),
                attempts = attempts + 1
          WHERE id = :id
      RETURNING id
@@ -23,13 +24,15 @@ REOPEN = text(
 )
 CANCEL = text("SELECT procrastinate_cancel_job_v1(:id, :abort, false) AS id")
 
-# Events go with the job (ON DELETE CASCADE); the result row is the application's.
+# Events go with the job (ON DELETE CASCADE); results and errors are the application's.
 DELETE = text(
     """
     WITH gone AS (
         DELETE FROM procrastinate_jobs
          WHERE id = :id AND status IN ('succeeded', 'failed', 'cancelled', 'aborted')
      RETURNING id
+    ), errors AS (
+        DELETE FROM job_errors WHERE job_id IN (SELECT id FROM gone)
     )
     DELETE FROM job_results WHERE job_id IN (SELECT id FROM gone)
     """
@@ -46,7 +49,7 @@ async def retry_job(session: AsyncSession, job_id: int) -> str:
         await session.execute(RETRY, {"id": job_id})
     elif job.status in ("cancelled", "aborted"):
         # procrastinate's own retry only reopens failed jobs; the event keeps the
-        # timeline honest for the others.
+        # timeline honest for the others. A job cancelled before its time keeps that time.
         await session.execute(REOPEN, {"id": job_id})
     else:
         raise BadInput(

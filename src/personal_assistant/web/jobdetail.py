@@ -1,21 +1,15 @@
-"""Everything the job page shows besides the job itself: attempts with their errors,
-its worker, who holds its lock, and what in the product the job belongs to."""
+"""What the job page shows beyond ``jobs.inspect.get_job`` (the job, its events, result
+and failed attempts): its worker, who holds its lock, and what in the product it
+belongs to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-HAS_ERRORS_TABLE = text("SELECT to_regclass('job_errors') IS NOT NULL")
-ERRORS = text(
-    """
-    SELECT attempt, error_type, message, traceback, worker, failed_at
-      FROM job_errors WHERE job_id = :id ORDER BY attempt, failed_at
-    """
-)
 WORKER = text(
     """
     SELECT id, EXTRACT(EPOCH FROM now() - last_heartbeat)::float8 AS age
@@ -46,8 +40,6 @@ EMAIL = text("SELECT id, subject, status FROM email_outbox WHERE id = :outbox_id
 
 @dataclass
 class Related:
-    errors: list[Any] = field(default_factory=list)
-    errors_recorded: bool = False
     worker: Any = None
     lock_holder: int | None = None
     ai: Any = None
@@ -58,9 +50,6 @@ class Related:
 
 async def related(session: AsyncSession, job: Any) -> Related:
     found = Related()
-    found.errors_recorded = bool((await session.execute(HAS_ERRORS_TABLE)).scalar_one())
-    if found.errors_recorded:
-        found.errors = list(await session.execute(ERRORS, {"id": job.id}))
     if job.worker_id is not None:
         found.worker = (await session.execute(WORKER, {"id": job.worker_id})).first()
     if job.lock:

@@ -96,10 +96,10 @@ def test_failed_job_shows_its_error_then_retry_succeeds_live(
             wait_for(lambda: job_status(database_url, job_id) == "failed", 60, "the job to fail")
             page.goto(f"{dashboard.url}/jobs/{job_id}")
             expect(page.locator("#job-status")).to_have_text("failed")
-            has_errors = scalar(database_url, "SELECT to_regclass('job_errors') IS NOT NULL")
-            if has_errors:
-                expect(page.locator("details.attempt summary").first).to_contain_text("attempt")
-                expect(page.locator("pre.traceback").first).to_contain_text("Traceback")
+            attempt = page.locator("details.attempt").first
+            expect(attempt.locator("summary")).to_contain_text("attempt 1")
+            expect(attempt.locator(".error-type")).to_be_visible()
+            expect(attempt.locator("pre.traceback")).to_contain_text("Traceback")
             screenshot(page, "job-failed")
             page.evaluate("window.__sameDocument = true")
             flag.write_text("ok")

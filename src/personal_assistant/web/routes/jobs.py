@@ -15,6 +15,7 @@ from starlette.routing import Route
 from personal_assistant.db.session import session_scope
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs import bulk, inspect, search
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import QUEUES
 from personal_assistant.web import audit
 from personal_assistant.web.db import web_session
@@ -173,7 +174,7 @@ def _log_outcome(action: str, target: str, audit_id: int) -> Any:
                 action,
                 target,
                 error,
-                extra={"action": "web_bulk_failed", "audit_id": audit_id},
+                extra=log_fields("web_bulk_failed", audit_id=audit_id),
             )
             return
         report = task.result()
@@ -183,7 +184,7 @@ def _log_outcome(action: str, target: str, audit_id: int) -> Any:
             target,
             report.done,
             report.skipped,
-            extra={"action": "web_bulk_done", "audit_id": audit_id},
+            extra=log_fields("web_bulk_done", audit_id=audit_id),
         )
 
     return done
