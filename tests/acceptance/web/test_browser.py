@@ -128,7 +128,7 @@ def test_bulk_cancel_by_filter(dashboard: Dashboard, database_url: str, page: An
     page.get_by_role("button", name=re.compile("Yes, cancel 4")).click()
     wait_for(lambda: {job_status(database_url, j) for j in doomed} == {"cancelled"}, 20, "cancels")
     assert job_status(database_url, kept) == "todo"
-    expect(page.locator("#job-rows .s-cancelled")).to_have_count(4)
+    expect(page.locator("#job-rows .s-cancelled")).to_have_count(4, timeout=15_000)
     assert query(database_url, "SELECT action, count FROM web_audit") == [("jobs.bulk_cancel", 4)]
 
 

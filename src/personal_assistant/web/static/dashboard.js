@@ -24,7 +24,9 @@
     setState("polling");
   }
 
-  document.addEventListener("htmx:sseOpen", function () { failures = 0; setState("live"); });
+  // Whatever moved between the page's rendering and the stream's opening (or while it
+  // was reconnecting) sent no event to this page: catch up once on every open.
+  document.addEventListener("htmx:sseOpen", function () { failures = 0; setState("live"); changed(); });
   document.addEventListener("htmx:sseMessage", function (event) {
     if (event.detail && event.detail.type === "change") { changed(); }
   });
@@ -43,8 +45,7 @@
     } else if (!document.hidden && !el && stash) {
       document.body.insertBefore(stash, document.getElementById("main"));
       htmx.process(stash);
-      stash = null;
-      changed();  // catch up on what happened while hidden
+      stash = null;  // the stream's opening catches up on what happened meanwhile
     }
   });
 
