@@ -207,7 +207,7 @@ def main() -> None:
                 page.wait_for_timeout(1500)
                 act(shot, page)
                 page.screenshot(
-                    path=str(Path(args.out) / f"{shot}.png"), full_page=shot == "overview"
+                    path=str(Path(args.out) / f"{shot}.png"), full_page=shot in ("overview", "job-failed")
                 )
                 context.close()
             browser.close()
