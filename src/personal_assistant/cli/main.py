@@ -18,7 +18,7 @@ from personal_assistant.cli.defer import defer_command
 from personal_assistant.cli.health import health_command
 from personal_assistant.cli.metrics import metrics_command
 from personal_assistant.cli.overview import queues_command, tasks_command
-from personal_assistant.cli.runtime import fail, translate
+from personal_assistant.cli.runtime import fail, translate, unusable_argument
 from personal_assistant.cli.stats import stats_command
 from personal_assistant.cli.worker import up_command, worker_command
 
@@ -51,13 +51,20 @@ app.add_typer(events_cli.app, name="events")
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr and a non-zero exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    reason = unusable_argument(args)
+    if reason:
+        fail(reason)
     try:
-        status = app(args=argv, prog_name="pa-tasks", standalone_mode=False)
+        status = app(args=args, prog_name="pa-tasks", standalone_mode=False)
     except typer.Abort:
         raise SystemExit(130) from None
-    except typer.TyperException as exc:  # usage errors: typer prints them itself
-        exc.show()  # type: ignore[attr-defined]
-        raise SystemExit(getattr(exc, "exit_code", 2)) from None
+    except typer.TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a group without its command
+            exc.show()  # type: ignore[attr-defined]
+            raise SystemExit(2) from None
+        # Usage errors are one line, like every other error.
+        fail(_usage_line(exc), getattr(exc, "exit_code", 2) or 2)
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except Exception as exc:
@@ -67,6 +74,12 @@ def main(argv: list[str] | None = None) -> None:
         fail(str(error), error.exit_code)
     if isinstance(status, int) and status:
         raise SystemExit(status)
+
+
+def _usage_line(exc: typer.TyperException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    return f"{exc.format_message()}{hint}"
 
 
 if __name__ == "__main__":

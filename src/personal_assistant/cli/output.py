@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from personal_assistant.cli.runtime import console
+from personal_assistant.cli.terminal import data
 
 
 def when(value: datetime | None) -> str:
@@ -18,17 +20,18 @@ def when(value: datetime | None) -> str:
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    grid = Table(title=title, title_justify="left", header_style="bold")
+    grid = Table(title=data(title), title_justify="left", header_style="bold")
     for column in columns:
-        grid.add_column(column)
+        grid.add_column(data(column))
     count = 0
     for row in rows:
-        grid.add_row(*("-" if cell is None else str(cell) for cell in row))
+        # A cell the caller styled (a Text) keeps its style; anything else is data.
+        grid.add_row(*(cell if isinstance(cell, Text) else data(cell) for cell in row))
         count += 1
     if count:
         console.print(grid)
     else:
-        console.print(f"{title}: none")
+        console.print(data(f"{title}: none"))
 
 
 def mask_password(url: str) -> str:

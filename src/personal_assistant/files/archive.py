@@ -213,7 +213,9 @@ def _check_checksum(archive: Path, report: VerifyReport) -> None:
     if not recorded.is_file():
         report.problems.append(f"checksum file {recorded.name} is missing")
         return
-    expected = recorded.read_text().split()[0] if recorded.read_text().strip() else ""
+    # Anyone may have written it: bytes that are not text are a mismatch, not a crash.
+    recorded_text = recorded.read_bytes().decode("ascii", errors="replace")
+    expected = recorded_text.split()[0] if recorded_text.strip() else ""
     if expected != report.checksum:
         report.problems.append(
             f"checksum mismatch: file is {report.checksum}, {recorded.name} says {expected}"

@@ -205,5 +205,5 @@ async def list_events(
             "recurring": event.rrule is not None,
             "conflicts": event.conflicts,
         }
-        for event, source in rows.tuples()
+        for event, source in rows
     ]
