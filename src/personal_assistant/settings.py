@@ -254,6 +254,8 @@ class Settings(BaseSettings):
 
 def _env_name(loc: tuple[Any, ...]) -> str:
     field = str(loc[0]) if loc else "settings"
+    if field.isupper():  # an alias: the variable's own name (DATABASE_URL)
+        return field
     return "DATABASE_URL" if field == "database_url" else f"PA_{field.upper()}"
 
 

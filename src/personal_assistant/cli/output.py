@@ -35,11 +35,25 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
 
 
 def mask_password(url: str) -> str:
-    """The URL with any password replaced by ``***``, for printing."""
-    from urllib.parse import urlsplit, urlunsplit
+    """The URL with every password replaced by ``***``, for printing: the one in the
+    user info and any ``password``-like query parameter (libpq reads ``password`` and
+    ``sslpassword`` there too). The rest is kept as written."""
+    from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    masked = url
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        user = userinfo.split(":", 1)[0]
+        masked = masked.replace(
+            f"//{parts.netloc}", f"//{user}:***@{parts.netloc.rpartition('@')[2]}", 1
+        )
+    if parts.query:
+        query = "&".join(_masked_pair(pair) for pair in parts.query.split("&"))
+        masked = masked.replace(f"?{parts.query}", f"?{query}", 1)
+    return masked
+
+
+def _masked_pair(pair: str) -> str:
+    key, equals, _ = pair.partition("=")
+    return f"{key}=***" if equals and "password" in key.lower() else pair
