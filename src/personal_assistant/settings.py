@@ -254,9 +254,13 @@ class Settings(BaseSettings):
 
 def _env_name(loc: tuple[Any, ...]) -> str:
     field = str(loc[0]) if loc else "settings"
-    if field.isupper():  # an alias: the variable's own name (DATABASE_URL)
-        return field
-    return "DATABASE_URL" if field == "database_url" else f"PA_{field.upper()}"
+    if field in ("DATABASE_URL", "database_url"):
+        # pydantic names the first alias; name the variable the operator set.
+        import os
+
+        set_as_pa = "PA_DATABASE_URL" in os.environ and "DATABASE_URL" not in os.environ
+        return "PA_DATABASE_URL" if set_as_pa else "DATABASE_URL"
+    return f"PA_{field.upper()}"
 
 
 @lru_cache(maxsize=1)
