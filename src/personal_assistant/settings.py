@@ -147,8 +147,8 @@ class Settings(BaseSettings):
     # IANA zone of the user: the daily summary goes out at 08:00 there.
     user_timezone: str = "UTC"
     summary_email_to: TextList = Field(default_factory=list)
-    # Programs ``general:run_command`` may run: bare names (looked up on the worker's
-    # PATH) or absolute paths, matched exactly against the argv's first element.
+    # What ``general:run_command`` may run: argv prefixes whose first word is a bare name
+    # (looked up on the worker's PATH) or an absolute path (see general/command_policy.py).
     command_allowlist: TextList = Field(default_factory=list)
     command_timeout_max_seconds: float = Field(default=300.0, gt=0, le=3600)
     # Kept per stream; stdout and stderr together must fit in a recorded job result.
@@ -185,10 +185,11 @@ class Settings(BaseSettings):
 
     @field_validator("command_allowlist")
     @classmethod
-    def _names_or_absolute_paths(cls, value: list[str]) -> list[str]:
+    def _argv_prefixes(cls, value: list[str]) -> list[str]:
+        from personal_assistant.general.command_policy import parse_entry
+
         for entry in value:
-            if "/" in entry and not entry.startswith("/"):
-                raise ValueError(f"{entry!r} is neither a bare program name nor an absolute path")
+            parse_entry(entry)
         return value
 
     # --- end email, general tasks and sequences ---
@@ -217,6 +218,13 @@ class Settings(BaseSettings):
     notify_webhook_secret: SecretStr | None = None
     notify_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # --- end AI tasks, notifications and circuit breakers ---
+
+    # --- Bounds on what untrusted input may do ---
+    # run_command: shells and interpreters only on this explicit opt-in; variables passed
+    # to the child besides PATH, HOME, LANG and TZ.
+    command_allow_interpreters: bool = False
+    command_env_allowlist: TextList = Field(default_factory=list)
+    # --- end bounds ---
 
     # Import paths of modules outside the package that expose a task ``domain``.
     extra_task_modules: TextList = Field(default_factory=list)

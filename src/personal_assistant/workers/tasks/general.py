@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 from personal_assistant.chains.progress import reconcile_chains
 from personal_assistant.db.session import session_scope
-from personal_assistant.general.commands import refusal, run_command
+from personal_assistant.general.commands import CommandPolicy, refusal, run_command
 from personal_assistant.general.plugins import call_plugin
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.declare import Domain, JSONResult, Payload, Tick
@@ -31,7 +31,7 @@ class RunCommandPayload(Payload):
     @classmethod
     def _allowed(cls, argv: list[str]) -> list[str]:
         # Checked when the job is deferred too, so a refused program never gets a job.
-        reason = refusal(argv, get_settings().command_allowlist)
+        reason = refusal(argv, CommandPolicy.from_settings(get_settings()))
         if reason:
             raise ValueError(reason)
         return argv
@@ -44,12 +44,12 @@ class CallPluginPayload(Payload):
 
 @domain.task(name="run_command", payload=RunCommandPayload, retry=NO_RETRY, timeout=3700)
 async def run_command_task(context: JobContext, payload: RunCommandPayload) -> JSONResult:
-    """Run an allow-listed program (argv, no shell) and return its exit status and output."""
+    """Run an allowed argv (no shell, minimal environment) and return its status and output."""
     settings = get_settings()
     return await run_command(
         payload.argv,
         timeout_seconds=min(payload.timeout_seconds, settings.command_timeout_max_seconds),
-        allowlist=settings.command_allowlist,
+        policy=CommandPolicy.from_settings(settings),
         output_cap=settings.command_output_max_bytes,
     )
 
