@@ -224,6 +224,15 @@ class Settings(BaseSettings):
     # to the child besides PATH, HOME, LANG and TZ.
     command_allow_interpreters: bool = False
     command_env_allowlist: TextList = Field(default_factory=list)
+    # AI tasks, whoever asks (a user or a model): the shortest interval between runs, the
+    # active or paused tasks a user may have, and per run the tasks a model may create
+    # and the tool calls it may make. The agent's email goes to the task's owner and to
+    # these addresses only.
+    ai_min_interval_seconds: float = Field(default=60.0, gt=0)
+    ai_max_active_tasks_per_user: PositiveInt = 50
+    ai_max_tasks_per_run: PositiveInt = 3
+    ai_max_tool_calls_per_run: PositiveInt = 20
+    ai_email_recipients: TextList = Field(default_factory=list)
     # --- end bounds ---
 
     # Import paths of modules outside the package that expose a task ``domain``.
