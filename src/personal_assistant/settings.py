@@ -137,7 +137,8 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
+    # Unset: STARTTLS whenever the server offers it; true: required; false: never.
+    smtp_starttls: bool | None = None
     smtp_tls: bool = False
     smtp_from: str = "assistant@localhost"
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
@@ -233,6 +234,8 @@ class Settings(BaseSettings):
     ai_max_tasks_per_run: PositiveInt = 3
     ai_max_tool_calls_per_run: PositiveInt = 20
     ai_email_recipients: TextList = Field(default_factory=list)
+    # SMTP AUTH over a connection that is not encrypted sends the password in clear.
+    smtp_allow_plaintext_auth: bool = False
     # --- end bounds ---
 
     # Import paths of modules outside the package that expose a task ``domain``.

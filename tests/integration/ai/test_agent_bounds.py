@@ -116,7 +116,7 @@ async def test_the_active_task_cap_per_user(
 
 
 async def test_the_model_cannot_create_a_frequent_task(llm: ChatServer) -> None:
-    task_id, result, calls = await _run(
+    _task_id, result, calls = await _run(
         llm, tool_reply(_create("Spam", "every 1 second")), text_reply("done")
     )
     assert result["status"] == "succeeded"
@@ -126,7 +126,7 @@ async def test_the_model_cannot_create_a_frequent_task(llm: ChatServer) -> None:
 
 async def test_a_run_creates_at_most_a_few_tasks(llm: ChatServer) -> None:
     creations = [_create(f"Copy {n}", "every day at 10") for n in range(5)]
-    task_id, result, calls = await _run(llm, tool_reply(*creations), text_reply("done"))
+    _task_id, result, calls = await _run(llm, tool_reply(*creations), text_reply("done"))
     assert result["status"] == "succeeded"
     assert ["error" in c["result"] for c in calls] == [False] * 3 + [True] * 2
     assert "PA_AI_MAX_TASKS_PER_RUN" in calls[3]["result"]["error"]
