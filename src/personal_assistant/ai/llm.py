@@ -13,6 +13,7 @@ The API key is sent in the Authorization header only, never logged.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,10 @@ from personal_assistant.ai.models import AITask
 from personal_assistant.ai.tools import Toolbox
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.settings import Settings
+from personal_assistant.transport import warn_if_cleartext
 from personal_assistant.workers.retry import PermanentError
+
+logger = logging.getLogger("personal_assistant.ai")
 
 BREAKER = "llm"
 ERROR_BODY_MAX_CHARS = 200
@@ -75,6 +79,8 @@ class LLMConfig:
 class ChatCompletionsAgent:
     def __init__(self, config: LLMConfig) -> None:
         self.config = config
+        if config.api_key is not None:
+            warn_if_cleartext(config.base_url, "the language model's API key", logger)
 
     async def run(self, task: AITask, tools: Toolbox) -> AgentResult:
         messages: list[dict[str, Any]] = [

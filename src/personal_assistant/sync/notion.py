@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.db.session import session_scope
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.sync.models import NotionPage
+from personal_assistant.transport import warn_if_cleartext
 from personal_assistant.workers.retry import PermanentError
 
 logger = logging.getLogger("personal_assistant.sync")
@@ -110,6 +111,7 @@ async def sync_notion(
         return report
     if not token:
         raise NotionNotConfigured("PA_NOTION_TOKEN is not set; it is needed to read databases")
+    warn_if_cleartext(base_url, "the Notion token", logger)
     async with httpx.AsyncClient() as http:
         client = AsyncClient(
             client=http,
