@@ -23,6 +23,7 @@ from procrastinate.worker import Worker
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 
 from personal_assistant.errors import AssistantError
+from personal_assistant.monitoring.coalesce import Coalesced
 from personal_assistant.monitoring.http import Handler, HttpServer, Response, json_response
 from personal_assistant.monitoring.metrics import database_registry, render, worker_registry
 from personal_assistant.monitoring.readiness import (
@@ -45,10 +46,12 @@ class CannotServe(AssistantError):
 
 
 def metrics_handler(registry: CollectorRegistry) -> Handler:
+    # The collector blocks on the database: keep it off the event loop. One scrape at a
+    # time, shared for a second (see ``coalesce``).
+    scrape: Coalesced[bytes] = Coalesced(lambda: asyncio.to_thread(render, registry))
+
     async def metrics() -> Response:
-        # The collector blocks on the database: keep it off the event loop.
-        body = await asyncio.to_thread(render, registry)
-        return Response(200, body, CONTENT_TYPE_LATEST)
+        return Response(200, await scrape.get(), CONTENT_TYPE_LATEST)
 
     return metrics
 
@@ -58,8 +61,11 @@ async def healthz() -> Response:
     return json_response(200, {"alive": True, "pid": os.getpid(), "workers": workers})
 
 
+_readiness = Coalesced(readiness)
+
+
 async def readyz() -> Response:
-    ready, report = await readiness()
+    ready, report = await _readiness.get()
     return json_response(200 if ready else 503, report)
 
 
