@@ -39,3 +39,9 @@ class DatabaseUnavailable(AssistantError):
 
 class EmbeddedDatabaseError(AssistantError):
     """The embedded PostgreSQL server could not be started."""
+
+
+def describe_error(exc: BaseException) -> str:
+    """An exception as one line that is never empty: its first line, else its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
