@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
+import subprocess  # nosec B404: for its exception types
 import warnings
 from pathlib import Path
 from types import ModuleType

@@ -167,12 +167,12 @@ def _psql_statements(
         before = "TRUNCATE " + ", ".join(qualified(t["name"]) for t in tables)
     else:
         before = _do_block(
-            f"IF EXISTS (SELECT 1 FROM {qualified(t['name'])}) THEN "
+            f"IF EXISTS (SELECT 1 FROM {qualified(t['name'])}) THEN "  # nosec B608: quoted identifiers of checked tables
             f"RAISE EXCEPTION 'table {_message_text(t['name'])} is not empty'; END IF;"
             for t in tables
         )
     after = _do_block(
-        f"SELECT count(*) INTO n FROM {qualified(t['name'])}; IF n <> {int(t['rows'])} THEN "
+        f"SELECT count(*) INTO n FROM {qualified(t['name'])}; IF n <> {int(t['rows'])} THEN "  # nosec B608: quoted identifiers of checked tables
         f"RAISE EXCEPTION 'table {_message_text(t['name'])} has % row(s) after loading, "
         "the backup has "
         f"{int(t['rows'])}', n; END IF;"

@@ -106,7 +106,7 @@ async def _prune_optional(
         return
     # Both names come from the code (OPTIONAL_TABLES), never from input.
     statement = text(
-        f'DELETE FROM "{table}" WHERE "{column}" < now() - make_interval(days => :days)'
+        f'DELETE FROM "{table}" WHERE "{column}" < now() - make_interval(days => :days)'  # nosec B608: names are constants of the code
     )
     report.deleted[table] = await _count(session, statement, {"days": days})
 
