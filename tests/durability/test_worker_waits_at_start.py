@@ -58,7 +58,9 @@ def test_worker_waits_for_an_embedded_server_that_is_stopping(tmp_path: Path) ->
     holder = subprocess.Popen(["sleep", "120"])  # stands for the postmaster on its way out
     _stopping_server(data_dir, holder.pid)
     worker = WorkerProcess(
-        ["--queues", "maintenance_tasks", "--name", "early"], tmp_path / "w.log", env={**base, **env}
+        ["--queues", "maintenance_tasks", "--name", "early"],
+        tmp_path / "w.log",
+        env={**base, **env},
     )
     try:
         worker.wait_for_log('"action": "database_unreachable"', timeout=60)
