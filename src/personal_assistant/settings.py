@@ -44,7 +44,7 @@ def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("personal-assistant-tasks")) / "postgres"
 
 
-# --- Files, backups, sync and upkeep: list-valued settings ---
+# --- Files, backups, sync and maintenance: list-valued settings ---
 def _comma_separated(value: Any) -> Any:
     """A list setting given as ``a,b`` (or JSON ``["a", "b"]``) in the environment."""
     if isinstance(value, str):
@@ -65,7 +65,23 @@ def _default_backup_dir() -> Path:
     return Path(platformdirs.user_data_dir("personal-assistant-tasks")) / "backups"
 
 
-# --- end files, backups, sync and upkeep ---
+# --- end files, backups, sync and maintenance ---
+
+
+def argv_prefix(entry: str) -> tuple[str, ...]:
+    """A ``PA_COMMAND_ALLOWLIST`` entry as the argv prefix it pins (shell-like words);
+    ValueError if it is not one. Its first word is a bare name or an absolute path."""
+    import shlex
+
+    try:
+        words = tuple(shlex.split(entry))
+    except ValueError as exc:
+        raise ValueError(f"{entry!r} cannot be split into words: {exc}") from None
+    if not words:
+        raise ValueError("an entry is empty")
+    if "/" in words[0] and not words[0].startswith("/"):
+        raise ValueError(f"{words[0]!r} is neither a bare program name nor an absolute path")
+    return words
 
 
 class Settings(BaseSettings):
@@ -94,7 +110,7 @@ class Settings(BaseSettings):
     succeeded_retention_hours: PositiveInt = 24 * 7
     failed_retention_hours: PositiveInt = 24 * 30
 
-    # --- Files, backups, sync and upkeep ---
+    # --- Files, backups, sync and maintenance ---
     cleanup_dirs: PathList = Field(default_factory=list)
     cleanup_max_age_hours: PositiveInt = 72
     backup_dir: Path = Field(default_factory=_default_backup_dir)
@@ -109,7 +125,7 @@ class Settings(BaseSettings):
     ai_run_retention_days: PositiveInt = 90
     notification_retention_days: PositiveInt = 90
     heartbeat_retention_days: PositiveInt = 30
-    # --- end files, backups, sync and upkeep ---
+    # --- end files, backups, sync and maintenance ---
 
     # --- Monitoring: metrics, health endpoints, alerts ---
     # A worker serves /metrics, /healthz and /readyz on this port; 0 turns it off.
@@ -187,10 +203,8 @@ class Settings(BaseSettings):
     @field_validator("command_allowlist")
     @classmethod
     def _argv_prefixes(cls, value: list[str]) -> list[str]:
-        from personal_assistant.general.command_policy import parse_entry
-
         for entry in value:
-            parse_entry(entry)
+            argv_prefix(entry)
         return value
 
     # --- end email, general tasks and sequences ---

@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from personal_assistant.settings import argv_prefix as parse_entry
+
 if TYPE_CHECKING:
     from personal_assistant.settings import Settings
 
@@ -118,19 +120,6 @@ class CommandPolicy:
         }
         env.setdefault("PATH", DEFAULT_PATH)
         return env
-
-
-def parse_entry(entry: str) -> tuple[str, ...]:
-    """An allow-list entry as the argv prefix it pins; ValueError if it is not one."""
-    try:
-        words = tuple(shlex.split(entry))
-    except ValueError as exc:
-        raise ValueError(f"{entry!r} cannot be split into words: {exc}") from None
-    if not words:
-        raise ValueError("an entry is empty")
-    if "/" in words[0] and not words[0].startswith("/"):
-        raise ValueError(f"{words[0]!r} is neither a bare program name nor an absolute path")
-    return words
 
 
 def refusal(argv: list[str], policy: CommandPolicy) -> str | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from personal_assistant.general.command_policy import CommandPolicy, refusal
-from personal_assistant.workers.retry import PermanentError
+from personal_assistant.jobs.retry import PermanentError
 
 __all__ = ["CommandPolicy", "refusal", "run_command"]
 

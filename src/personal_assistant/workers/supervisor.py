@@ -23,7 +23,8 @@ import psycopg
 from procrastinate import App
 
 from personal_assistant.db.url import database_url
-from personal_assistant.errors import EmbeddedDatabaseError, describe_error
+from personal_assistant.errors import BadInput, EmbeddedDatabaseError, describe_error
+from personal_assistant.jobs.app import get_app
 from personal_assistant.monitoring.endpoints import worker_endpoints
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.worker import AssistantWorker
@@ -118,8 +119,7 @@ async def run_supervised(config: WorkerConfig, stop: asyncio.Event | None = None
 
 
 async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
-    from personal_assistant.workers.app import app
-
+    app = get_app()
     url = await resolve_database_url(stop)
     while url is not None and not stop.is_set():
         started_at = await wait_for_database(url, stop)
@@ -208,8 +208,6 @@ def _request_stop(stop: asyncio.Event, signum: int) -> None:
 
 def parse_queues(text: str | None, known: Iterable[str]) -> list[str] | None:
     """``a,b`` into a list of known queue names; ``None`` (or empty) means all queues."""
-    from personal_assistant.errors import BadInput
-
     if not text:
         return None
     queues = [q.strip() for q in text.split(",") if q.strip()]
