@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from personal_assistant.cli.main import main
-from tests.integration.calendar_samples import calendar, vevent
+from tests.support.calendar_samples import calendar, vevent
 from tests.support.refusal import assert_refused_in_process
 
 HOSTILE = {

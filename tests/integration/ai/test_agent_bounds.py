@@ -13,7 +13,7 @@ from personal_assistant.ai import lifecycle
 from personal_assistant.ai.execute import execute_run
 from personal_assistant.db.session import dispose_engine, session_scope
 from personal_assistant.errors import BadInput
-from personal_assistant.workers.retry import PermanentError
+from personal_assistant.jobs.retry import PermanentError
 from tests.support.db import query, scalar
 from tests.support.loopback import ChatServer, text_reply, tool_reply
 from tests.support.refusal import assert_refused_in_process
