@@ -11,28 +11,15 @@ with invisible and control characters spelled out (``\\x1b``). Styles come only 
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
-# C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings, overrides
-# and isolates (they reorder what follows them on the line).
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_HIDDEN_OR_NEWLINE = re.compile(f"[\n\t{_HIDDEN.pattern[1:-1]}]")
+from personal_assistant.logs import visible
 
-
-def _spelled(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def visible(text: str, *, one_line: bool = False) -> str:
-    """``text`` with its control and bidi characters spelled out; ``one_line`` also
-    spells out newlines and tabs."""
-    return (_HIDDEN_OR_NEWLINE if one_line else _HIDDEN).sub(_spelled, text)
+__all__ = ["DataConsole", "data", "data_console", "styled", "visible"]
 
 
 def data(value: Any) -> Text:
