@@ -47,7 +47,8 @@ class CannotServe(AssistantError):
 
 def metrics_handler(registry: CollectorRegistry) -> Handler:
     # The collector blocks on the database: keep it off the event loop. One scrape at a
-    # time, shared for a second (see ``coalesce``).
+    # time, shared by the requests that arrive meanwhile (see ``coalesce``); never older
+    # than the request, so a scrape tells the database as it is.
     scrape: Coalesced[bytes] = Coalesced(lambda: asyncio.to_thread(render, registry))
 
     async def metrics() -> Response:
@@ -61,7 +62,8 @@ async def healthz() -> Response:
     return json_response(200, {"alive": True, "pid": os.getpid(), "workers": workers})
 
 
-_readiness = Coalesced(readiness)
+# Readiness is polled by orchestrators: an answer a second old is as good.
+_readiness = Coalesced(readiness, ttl=1.0)
 
 
 async def readyz() -> Response:

@@ -1,5 +1,5 @@
-"""A flood of /readyz or /metrics requests opens one database connection per second, not
-one per request."""
+"""A flood of /readyz or /metrics requests does not open one database connection per
+request: one probe is in flight at a time, and /readyz reuses its answer for a second."""
 
 from __future__ import annotations
 
@@ -62,4 +62,6 @@ async def test_metrics_answers_a_flood_with_one_connection(
     async with serving(database_routes(), "127.0.0.1", 0) as server:
         answers = await asyncio.gather(*(_get(server.port, "/metrics") for _ in range(20)))
         assert all(a.startswith(b"HTTP/1.1 200") and b"pa_database_up 1.0" in a for a in answers)
-        assert len(connections) == 1
+        # Requests share the scrape in flight when they arrive; a scrape is never cached
+        # beyond that, so a few flights may serve twenty requests, one at a time.
+        assert 1 <= len(connections) <= 5, connections
