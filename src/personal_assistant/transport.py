@@ -35,5 +35,5 @@ def warn_if_cleartext(url: str, what: str, logger: logging.Logger) -> None:
         what,
         parts.scheme,
         parts.netloc.rpartition("@")[2],
-        extra={"action": "cleartext_url", "what": what, "host": parts.hostname},
+        extra={"action": "cleartext_url"},
     )
