@@ -6,6 +6,8 @@ import ipaddress
 import logging
 from urllib.parse import urlsplit
 
+from personal_assistant.logs import log_fields
+
 _warned: set[tuple[str, str]] = set()
 
 
@@ -35,5 +37,5 @@ def warn_if_cleartext(url: str, what: str, logger: logging.Logger) -> None:
         what,
         parts.scheme,
         parts.netloc.rpartition("@")[2],
-        extra={"action": "cleartext_url"},
+        extra=log_fields("cleartext_url", what=what, host=parts.hostname),
     )
