@@ -19,7 +19,7 @@ from personal_assistant.cli.defer import defer_command
 from personal_assistant.cli.health import health_command
 from personal_assistant.cli.metrics import metrics_command
 from personal_assistant.cli.overview import queues_command, tasks_command
-from personal_assistant.cli.runtime import fail, translate
+from personal_assistant.cli.runtime import fail, translate, unusable_argument
 from personal_assistant.cli.stats import stats_command
 from personal_assistant.cli.web import web_command
 from personal_assistant.cli.worker import up_command, worker_command
@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr and a non-zero exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     runtime.set_argv(argv)
+    reason = unusable_argument(argv)
+    if reason:
+        fail(reason)
     try:
         if not {"--help", "-h"} & set(argv):
             get_settings()  # every setting is checked before any command runs

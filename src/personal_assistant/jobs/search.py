@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.errors import BadInput
@@ -155,17 +155,26 @@ class JobPage:
     next_before: int | None
 
 
+# The filter's fixed clauses replace {where} (and the job columns {columns}); every value
+# in them is a bound parameter.
+LIST = """SELECT {columns} FROM procrastinate_jobs job
+     WHERE {where} AND (CAST(:before AS bigint) IS NULL OR job.id < :before)
+     ORDER BY job.id DESC LIMIT :limit"""
+COUNT = "SELECT count(*) FROM (SELECT 1 FROM procrastinate_jobs job WHERE {where} LIMIT :cap) m"
+IDS = """SELECT job.id FROM procrastinate_jobs job
+     WHERE {where} AND (CAST(:before AS bigint) IS NULL OR job.id < :before)
+     ORDER BY job.id DESC LIMIT :limit"""
+
+
+def _query(template: str, flt: JobFilter) -> tuple[TextClause, dict[str, Any]]:
+    where, params = flt.where()
+    return text(template.replace("{where}", where).replace("{columns}", JOB_COLUMNS)), params
+
+
 async def search_jobs(
     session: AsyncSession, flt: JobFilter, *, before: int | None = None, limit: int = 50
 ) -> JobPage:
-    where, params = flt.where()
-    query = text(
-        f"""
-        SELECT {JOB_COLUMNS} FROM procrastinate_jobs job
-         WHERE {where} AND (CAST(:before AS bigint) IS NULL OR job.id < :before)
-         ORDER BY job.id DESC LIMIT :limit
-        """
-    )
+    query, params = _query(LIST, flt)
     rows = (await session.execute(query, {**params, "before": before, "limit": limit + 1})).all()
     jobs = [JobView.from_row(row) for row in rows[:limit]]
     return JobPage(jobs=jobs, next_before=jobs[-1].id if len(rows) > limit else None)
@@ -173,23 +182,13 @@ async def search_jobs(
 
 async def count_jobs(session: AsyncSession, flt: JobFilter, *, cap: int = COUNT_CAP) -> int:
     """How many jobs match, counted up to ``cap + 1`` (more than ``cap`` means "cap+")."""
-    where, params = flt.where()
-    query = text(
-        f"SELECT count(*) FROM (SELECT 1 FROM procrastinate_jobs job WHERE {where} LIMIT :cap) m"
-    )
+    query, params = _query(COUNT, flt)
     return int((await session.execute(query, {**params, "cap": cap + 1})).scalar_one())
 
 
 async def matching_ids(
     session: AsyncSession, flt: JobFilter, *, before: int | None, limit: int
 ) -> list[int]:
-    where, params = flt.where()
-    query = text(
-        f"""
-        SELECT job.id FROM procrastinate_jobs job
-         WHERE {where} AND (CAST(:before AS bigint) IS NULL OR job.id < :before)
-         ORDER BY job.id DESC LIMIT :limit
-        """
-    )
+    query, params = _query(IDS, flt)
     rows = await session.execute(query, {**params, "before": before, "limit": limit})
     return [int(row[0]) for row in rows]
