@@ -53,7 +53,7 @@ def act(shot: str, page: Any) -> None:
         page.fill("textarea[name=instructions]", "List what I finished this week")
         page.fill("input[name=tz]", "Europe/Paris")
         page.locator("input[name=schedule]").press_sequentially("every friday at 17:30", delay=15)
-        page.wait_for_selector("#preview ol.runs li:has-text(\"17:30\")")
+        page.wait_for_selector('#preview ol.runs li:has-text("17:30")')
         page.locator("#ai-create").scroll_into_view_if_needed()
     elif shot == "bulk-confirm":
         page.select_option("select[name=action]", "retry")
@@ -207,7 +207,8 @@ def main() -> None:
                 page.wait_for_timeout(1500)
                 act(shot, page)
                 page.screenshot(
-                    path=str(Path(args.out) / f"{shot}.png"), full_page=shot in ("overview", "job-failed")
+                    path=str(Path(args.out) / f"{shot}.png"),
+                    full_page=shot in ("overview", "job-failed"),
                 )
                 context.close()
             browser.close()
