@@ -10,14 +10,14 @@ from personal_assistant.cli import ai as ai_cli
 from personal_assistant.cli import backup as backup_cli
 from personal_assistant.cli import breakers as breakers_cli
 from personal_assistant.cli import chains as chains_cli
-from personal_assistant.cli import db, jobs, schedule
+from personal_assistant.cli import db, jobs, queues, schedule
 from personal_assistant.cli import email as email_cli
 from personal_assistant.cli import events as events_cli
 from personal_assistant.cli import sync as sync_cli
 from personal_assistant.cli.defer import defer_command
 from personal_assistant.cli.health import health_command
 from personal_assistant.cli.metrics import metrics_command
-from personal_assistant.cli.overview import queues_command, tasks_command
+from personal_assistant.cli.overview import tasks_command
 from personal_assistant.cli.runtime import fail, translate
 from personal_assistant.cli.stats import stats_command
 from personal_assistant.cli.worker import up_command, worker_command
@@ -30,7 +30,6 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("defer")(defer_command)
-app.command("queues")(queues_command)
 app.command("tasks")(tasks_command)
 app.command("worker")(worker_command)
 app.command("up")(up_command)
@@ -38,6 +37,7 @@ app.command("health")(health_command)
 app.command("stats")(stats_command)
 app.command("metrics")(metrics_command)
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(queues.app, name="queues")
 app.add_typer(breakers_cli.app, name="breakers")
 app.add_typer(ai_cli.app, name="ai")
 app.add_typer(email_cli.app, name="email")

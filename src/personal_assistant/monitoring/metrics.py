@@ -15,6 +15,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from personal_assistant.jobs.resource_guard import GUARD_ENGAGED
 from personal_assistant.monitoring.collector import DatabaseCollector
 
 # ``*_created`` timestamps per series only add noise to every scrape.
@@ -50,6 +51,7 @@ def worker_registry() -> CollectorRegistry:
     registry = database_registry()
     registry.register(JOBS)
     registry.register(JOB_DURATION)
+    registry.register(GUARD_ENGAGED)
     return registry
 
 
