@@ -158,29 +158,37 @@ class FlowControl:
                     extra={"action": "queue_controls_unreadable"},
                 )
 
+    async def check_resources(self) -> bool:
+        """Take one sample and apply it; True if a queue was engaged or released."""
+        if not self.guard.thresholds:
+            return False
+        connections = None
+        if self.guard.needs_db_connections:
+            row = await self.connector.execute_query_one_async(DB_CONNECTIONS)
+            connections = int(row["n"])
+        sample = await asyncio.to_thread(sample_machine, connections)
+        if not self.guard.update(sample, self.worker_name):
+            return False
+        self.gate.held = set(self.guard.held)
+        self._changed()
+        return True
+
     async def watch_resources(self, worker_id: Callable[[], int | None]) -> None:
         """Side task: sample the machine and hold heavy queues back while it is busy."""
         if not self.guard.thresholds:
             return
         await self._publish(worker_id())
         while True:
+            await asyncio.sleep(self.settings.resource_guard_interval_seconds)
             try:
-                connections = None
-                if self.guard.needs_db_connections:
-                    row = await self.connector.execute_query_one_async(DB_CONNECTIONS)
-                    connections = int(row["n"])
-                sample = await asyncio.to_thread(sample_machine, connections)
-                if self.guard.update(sample, self.worker_name):
-                    self.gate.held = set(self.guard.held)
-                    self._changed()
+                if await self.check_resources():
                     await self._publish(worker_id())
-            except Exception as exc:
+            except Exception as exc:  # a lost connection must not stop the worker
                 logger.warning(
                     "resource guard cannot sample: %s",
                     exc,
                     extra={"action": "resource_guard_error"},
                 )
-            await asyncio.sleep(self.settings.resource_guard_interval_seconds)
 
     async def _publish(self, worker_id: int | None) -> None:
         if worker_id is None:

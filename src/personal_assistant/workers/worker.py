@@ -98,8 +98,9 @@ class AssistantWorker(Worker):
 
     async def _run_loop(self) -> None:
         self.flow.gate.running.clear()
-        # Scaled concurrency must hold from the first fetch; pauses hold in the fetch itself.
+        # Scaled concurrency and the guard hold from the first fetch (pauses, in the fetch).
         await self.flow.refresh_controls()
+        await self.flow.check_resources()
         await super()._run_loop()  # type: ignore[no-untyped-call]
 
     def _start_side_tasks(self) -> list[asyncio.Task[Any]]:
