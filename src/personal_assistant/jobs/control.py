@@ -88,16 +88,16 @@ async def cancel_waiting(
 ) -> int:
     """Cancel every ``todo`` job of the filter, ``batch_size`` per statement; return how many.
 
-    Each batch is committed on its own, so a large cancel never holds thousands of row
-    locks, and a worker's fetch skips rows being cancelled rather than waiting.
+    One transaction (the caller's): all or nothing. Batches keep each statement short,
+    and a worker's fetch skips the rows being cancelled (SKIP LOCKED) rather than waiting.
     """
     if batch_size < 1:
         raise BadInput("the batch size must be at least 1")
     params = {"queue": queue, "task": task, "batch": batch_size}
     cancelled = 0
     while True:
-        done: int = (await session.execute(CANCEL_BATCH, params)).rowcount  # type: ignore[attr-defined]
-        await session.commit()
+        result = await session.execute(CANCEL_BATCH, params)
+        done: int = result.rowcount  # type: ignore[attr-defined]
         cancelled += done
         if done == 0:
             return cancelled
