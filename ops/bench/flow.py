@@ -131,7 +131,7 @@ def main() -> None:
                     f"pa_fetch_job, ageing {ageing:g} s" if ageing else "pa_fetch_job, no ageing"
                 )
             print(
-                f"  {label}, {args.jobs:,} waiting over {args.levels} priorities: "
+                f"  {label:<34} "
                 f"median {statistics.median(times) * 1000:.2f} ms, "
                 f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.2f} ms"
             )
