@@ -58,7 +58,9 @@ def queues(
         return
     overview = in_session(_overview)
     if as_json:
-        print_json(overview)  # datetimes print as ISO text
+        for row in overview.values():
+            row["paused_at"] = row["paused_at"].isoformat() if row["paused_at"] else None
+        print_json(overview)
         return
     table(
         "Queues",
