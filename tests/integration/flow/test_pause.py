@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.db import job_status, query, scalar, table_counts
+from tests.support.db import job_events, job_status, query, scalar, table_counts
 from tests.support.processes import run_cli, running_worker, wait_for
 
 
@@ -65,8 +65,8 @@ def test_pause_and_resume_reach_two_worker_processes(database_url: str, tmp_path
         bare_procrastinate_worker(tmp_path, "maintenance_tasks") as bare_log,
     ):
         # A job running when the pause lands finishes.
-        [running] = defer_pings(1, delay=2)
-        wait_for(lambda: job_status(database_url, running) == "doing", 30, "the long job")
+        [running] = defer_pings(1, delay=8)
+        wait_for(lambda: "started" in job_events(database_url, running), 30, "the long job")
 
         paused = run_cli("queues", "pause", "maintenance_tasks", "--reason", "disk swap")
         assert paused.code == 0, paused.err
@@ -77,6 +77,13 @@ def test_pause_and_resume_reach_two_worker_processes(database_url: str, tmp_path
 
         waiting = defer_pings(6)  # deferring to a paused queue works: the jobs wait
         wait_for(lambda: job_status(database_url, running) == "succeeded", 30, "the long job")
+        assert scalar(
+            database_url,
+            """SELECT e.at > c.paused_at FROM procrastinate_events e, queue_controls c
+                WHERE e.job_id = %s AND e.type = 'succeeded'
+                  AND c.queue = 'maintenance_tasks'""",
+            running,
+        ), "the running job finished after the pause"
         time.sleep(2.5)  # longer than the poll interval (1 s in tests) and several wake-ups
         assert statuses(database_url, waiting) == ["todo"] * 6
 

@@ -26,7 +26,7 @@ def test_scale_up_and_down_on_a_running_worker(database_url: str, tmp_path: Path
         for _ in range(15):
             seen.add(doing(database_url))
             time.sleep(0.1)
-        assert seen == {1}
+        assert max(seen) == 1  # 0 for an instant between two jobs
 
         scaled = run_cli("queues", "scale", "maintenance_tasks", "3", "--json")
         assert scaled.code == 0, scaled.err

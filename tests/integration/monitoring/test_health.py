@@ -78,6 +78,8 @@ async def test_health_names_what_is_broken(database_url: str, tmp_path: Path) ->
             "backlog": "ok",
             "breakers": "ok",
             "scheduler": "ok",
+            "paused queues": "ok",
+            "resource guard": "ok",
         }
 
         open_breaker(database_url, "smtp")
