@@ -65,7 +65,7 @@ def test_pause_and_resume_reach_two_worker_processes(database_url: str, tmp_path
         bare_procrastinate_worker(tmp_path, "maintenance_tasks") as bare_log,
     ):
         # A job running when the pause lands finishes.
-        [running] = defer_pings(1, delay=8)
+        [running] = defer_pings(1, delay=12)
         wait_for(lambda: "started" in job_events(database_url, running), 30, "the long job")
 
         paused = run_cli("queues", "pause", "maintenance_tasks", "--reason", "disk swap")
@@ -76,7 +76,7 @@ def test_pause_and_resume_reach_two_worker_processes(database_url: str, tmp_path
         wait_for(lambda: "queue maintenance_tasks paused" in bare_log.read_text(), 3, "bare log")
 
         waiting = defer_pings(6)  # deferring to a paused queue works: the jobs wait
-        wait_for(lambda: job_status(database_url, running) == "succeeded", 30, "the long job")
+        wait_for(lambda: job_status(database_url, running) == "succeeded", 40, "the long job")
         assert scalar(
             database_url,
             """SELECT e.at > c.paused_at FROM procrastinate_events e, queue_controls c
