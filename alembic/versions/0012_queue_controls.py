@@ -2,7 +2,7 @@
 the fetch that honours pauses and ages priorities.
 
 Revision ID: 0012_queue_controls
-Revises: 0009_merge_domains
+Revises: 0010_task_renames
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_queue_controls"
-down_revision: str | Sequence[str] | None = "0009_merge_domains"
+down_revision: str | Sequence[str] | None = "0010_task_renames"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,8 +8,8 @@ import typer
 
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import print_json
-from personal_assistant.workers.declare import spec_of
-from personal_assistant.workers.lookup import registered_tasks
+from personal_assistant.jobs.declare import spec_of
+from personal_assistant.jobs.lookup import registered_tasks
 
 
 def task_rows() -> list[dict[str, Any]]:
