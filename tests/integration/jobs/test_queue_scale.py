@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.support.db import scalar
+from tests.support.db import query, scalar
 from tests.support.processes import run_cli, running_worker, wait_for
 
 DOING = "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing' AND queue_name = %s"
@@ -16,10 +16,14 @@ def doing(url: str, queue: str = "maintenance_tasks") -> int:
 
 
 def test_scale_up_and_down_on_a_running_worker(database_url: str, tmp_path: Path) -> None:
-    ids = [
-        int(run_cli("defer", "ping", "--args", f'{{"message": "s{i}", "delay_seconds": 1.5}}').out)
-        for i in range(12)
-    ]
+    # Enough 2 s jobs to keep the queue busy through both scale commands.
+    query(
+        database_url,
+        """INSERT INTO procrastinate_jobs (queue_name, task_name, args)
+           SELECT 'maintenance_tasks', 'maintenance:ping',
+                  jsonb_build_object('message', 's' || i, 'delay_seconds', 2)
+             FROM generate_series(1, 30) AS i RETURNING id""",
+    )
     with running_worker(tmp_path, "--queues", "maintenance_tasks", "--concurrency", "1") as worker:
         wait_for(lambda: doing(database_url) == 1, 30, "the first job")
         seen = set()
@@ -43,4 +47,3 @@ def test_scale_up_and_down_on_a_running_worker(database_url: str, tmp_path: Path
             time.sleep(0.1)
     listed = run_cli("queues", "--json").json()
     assert listed["maintenance_tasks"]["concurrency"] == 1
-    assert len(ids) == 12
