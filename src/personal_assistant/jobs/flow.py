@@ -174,10 +174,12 @@ class FlowControl:
         return True
 
     async def watch_resources(self, worker_id: Callable[[], int | None]) -> None:
-        """Side task: sample the machine and hold heavy queues back while it is busy."""
-        if not self.guard.thresholds:
-            return
-        await self._publish(worker_id())
+        """Side task (never returns): sample the machine, hold heavy queues back when busy.
+
+        Start it only when some queue is guarded.
+        """
+        with contextlib.suppress(Exception):  # published again at the next change
+            await self._publish(worker_id())
         while True:
             await asyncio.sleep(self.settings.resource_guard_interval_seconds)
             try:

@@ -112,11 +112,14 @@ class AssistantWorker(Worker):
         if listen:
             side_tasks.append(asyncio.create_task(self._listen(), name="listener"))
         side_tasks.append(asyncio.create_task(self.flow.watch_controls(), name="queue_controls"))
-        side_tasks.append(
-            asyncio.create_task(
-                self.flow.watch_resources(lambda: self.worker_id), name="resource_guard"
+        if self.flow.guard.thresholds:
+            # Only a task that never returns: procrastinate stops watching its side tasks
+            # once any of them ends.
+            side_tasks.append(
+                asyncio.create_task(
+                    self.flow.watch_resources(lambda: self.worker_id), name="resource_guard"
+                )
             )
-        )
         side_tasks.append(asyncio.create_task(self._wake_when_due(), name="due_timer"))
         # Registers the worker for /readyz and serves HTTP when PA_WORKER_HTTP_PORT is set.
         side_tasks.append(asyncio.create_task(worker_side_task(self), name="monitoring"))
