@@ -2,7 +2,7 @@
 the fetch that honours pauses and ages priorities.
 
 Revision ID: 0012_queue_controls
-Revises: 0010_task_renames
+Revises: 0011_job_errors
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_queue_controls"
-down_revision: str | Sequence[str] | None = "0010_task_renames"
+down_revision: str | Sequence[str] | None = "0011_job_errors"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,8 @@ from procrastinate.worker import Worker
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 
 from personal_assistant.errors import AssistantError
+from personal_assistant.logs import log_fields
+from personal_assistant.monitoring.coalesce import Coalesced
 from personal_assistant.monitoring.http import Handler, HttpServer, Response, json_response
 from personal_assistant.monitoring.metrics import database_registry, render, worker_registry
 from personal_assistant.monitoring.readiness import (
@@ -45,10 +47,13 @@ class CannotServe(AssistantError):
 
 
 def metrics_handler(registry: CollectorRegistry) -> Handler:
+    # The collector blocks on the database: keep it off the event loop. One scrape at a
+    # time, shared by the requests that arrive meanwhile (see ``coalesce``); never older
+    # than the request, so a scrape tells the database as it is.
+    scrape: Coalesced[bytes] = Coalesced(lambda: asyncio.to_thread(render, registry))
+
     async def metrics() -> Response:
-        # The collector blocks on the database: keep it off the event loop.
-        body = await asyncio.to_thread(render, registry)
-        return Response(200, body, CONTENT_TYPE_LATEST)
+        return Response(200, await scrape.get(), CONTENT_TYPE_LATEST)
 
     return metrics
 
@@ -58,8 +63,12 @@ async def healthz() -> Response:
     return json_response(200, {"alive": True, "pid": os.getpid(), "workers": workers})
 
 
+# Readiness is polled by orchestrators: an answer a second old is as good.
+_readiness = Coalesced(readiness, ttl=1.0)
+
+
 async def readyz() -> Response:
-    ready, report = await readiness()
+    ready, report = await _readiness.get()
     return json_response(200 if ready else 503, report)
 
 
@@ -87,7 +96,7 @@ async def start_server(routes: dict[str, Handler], host: str, port: int) -> Http
         ", ".join(routes),
         host,
         server.port,
-        extra={"action": "monitoring_http_serving", "host": host, "port": server.port},
+        extra=log_fields("monitoring_http_serving", host=host, port=server.port),
     )
     return server
 
@@ -129,7 +138,7 @@ async def worker_side_task(worker: Worker) -> None:
         async with worker_endpoints(settings.worker_http_host, settings.worker_http_port):
             await asyncio.Future()
     except CannotServe as exc:
-        logger.error(str(exc), extra={"action": "monitoring_http_failed"})
+        logger.error(str(exc), extra=log_fields("monitoring_http_failed"))
         await asyncio.Future()
     finally:
         worker_stopped(worker)

@@ -6,7 +6,7 @@ no live worker, an open circuit breaker, a scheduler heartbeat older than
 ``PA_SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS``. Warnings: stale worker rows, stalled jobs
 (the rescue requeues them within a minute), half-open breakers, paused queues, a
 worker's resource guard holding heavy queues back, a backlog older than
-``PA_ALERT_OLDEST_TODO_SECONDS``, no scheduler heartbeat yet.
+``PA_ALERT_OLDEST_TODO_SECONDS``, no scheduler heartbeat yet, SMTP not configured.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ async def health_report(settings: Settings) -> HealthReport:
         breakers_check(snapshot),
         await _scheduler_check(settings.scheduler_heartbeat_max_age_seconds, timeout),
         *await _flow_checks(timeout),
+        smtp_check(settings),
     ]
     return HealthReport(checks)
 
@@ -132,6 +133,12 @@ def breakers_check(snapshot: Snapshot) -> Check:
     if not snapshot.breakers:
         return Check("breakers", "ok", "none yet")
     return Check("breakers", "ok", f"{len(snapshot.breakers)} closed")
+
+
+def smtp_check(settings: Settings) -> Check:
+    if not settings.smtp_configured:
+        return Check("smtp", "warn", "not configured: email cannot be sent; set PA_SMTP_HOST")
+    return Check("smtp", "ok", f"{settings.smtp_host}:{settings.smtp_port}")
 
 
 async def _scheduler_check(max_age: float, step_seconds: float) -> Check:

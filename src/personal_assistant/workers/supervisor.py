@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,8 +24,9 @@ import psycopg
 from procrastinate import App
 
 from personal_assistant.db.url import database_url
-from personal_assistant.errors import BadInput
+from personal_assistant.errors import BadInput, EmbeddedDatabaseError, describe_error
 from personal_assistant.jobs.app import get_app
+from personal_assistant.logs import log_fields
 from personal_assistant.monitoring.endpoints import worker_endpoints
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.worker import AssistantWorker
@@ -58,23 +60,70 @@ async def _postmaster_started_at(url: str, connect_timeout: float) -> datetime:
         return started
 
 
-async def wait_for_database(url: str, stop: asyncio.Event) -> datetime | None:
-    """Block until the database answers; return its start time (None if stopping)."""
+async def resolve_database_url(stop: asyncio.Event) -> str | None:
+    """The database's URL once it can be had (None if stopping).
+
+    Without DATABASE_URL this starts the embedded server, which fails while a previous
+    one is still shutting down: the worker waits, as it does after a restart.
+    """
     delay = 0.5
+    logged = False
     while not stop.is_set():
         try:
-            return await _postmaster_started_at(url, connect_timeout=5)
+            return await asyncio.to_thread(database_url)
+        except (EmbeddedDatabaseError, psycopg.Error, OSError) as exc:
+            if not logged:  # once per outage, like wait_for_database
+                logged = True
+                _log_unreachable(exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 5.0)
+    return None
+
+
+async def wait_for_database(url: str, stop: asyncio.Event) -> datetime | None:
+    """Block until the database answers; return its start time (None if stopping).
+
+    The outage is logged once when it starts and once when it ends, not at every try.
+    """
+    delay = 0.5
+    lost_at: float | None = None
+    while not stop.is_set():
+        try:
+            started = await _postmaster_started_at(url, connect_timeout=5)
         except (psycopg.Error, OSError) as exc:
-            logger.warning(
-                "database unreachable, retrying in %.1f s: %s",
-                delay,
-                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                extra={"action": "database_unreachable"},
-            )
+            if lost_at is None:
+                lost_at = time.monotonic()
+                _log_unreachable(exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 2.0)
+            continue
+        if lost_at is not None:
+            logger.info(
+                "database is back after %.0f s",
+                time.monotonic() - lost_at,
+                extra=log_fields("database_back"),
+            )
+        return started
     return None
+
+
+def _log_unreachable(exc: BaseException) -> None:
+    detail = describe_error(exc)
+    if get_settings().database_url is None:
+        hint = (
+            "the embedded PostgreSQL server is not running (stopped by `pa-tasks db stop`?); "
+            "`pa-tasks db url` starts it again"
+        )
+    else:
+        hint = "the server at DATABASE_URL does not answer"
+    logger.warning(
+        "database unreachable: %s; waiting for it, retrying every 2 s without logging (%s)",
+        hint,
+        detail,
+        extra=log_fields("database_unreachable"),
+    )
 
 
 async def watch_database(url: str, started_at: datetime, interval: float) -> None:
@@ -84,7 +133,7 @@ async def watch_database(url: str, started_at: datetime, interval: float) -> Non
         try:
             now_started = await _postmaster_started_at(url, connect_timeout=interval + 3)
         except (psycopg.Error, OSError) as exc:
-            raise DatabaseChanged(f"database lost: {exc}") from exc
+            raise DatabaseChanged(f"database lost: {describe_error(exc)}") from exc
         if now_started != started_at:
             raise DatabaseChanged("database restarted")
 
@@ -100,8 +149,8 @@ async def run_supervised(config: WorkerConfig, stop: asyncio.Event | None = None
 
 async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
     app = get_app()
-    url = database_url()
-    while not stop.is_set():
+    url = await resolve_database_url(stop)
+    while url is not None and not stop.is_set():
         started_at = await wait_for_database(url, stop)
         if started_at is None:
             break
@@ -110,21 +159,21 @@ async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
             config.name,
             ", ".join(config.queues or ["all queues"]),
             config.concurrency,
-            extra={"action": "worker_start", "queues": config.queues},
+            extra=log_fields("worker_start", queues=config.queues),
         )
         try:
             async with app.open_async():
                 reason = await _run_until_restart(app, config, url, started_at, stop)
         except Exception as exc:  # the database vanished mid-way: restart
-            reason = f"{type(exc).__name__}: {exc}"
+            reason = f"{type(exc).__name__}: {describe_error(exc)}"
         if not stop.is_set():
             logger.warning(
                 "worker loop ended (%s); restarting",
                 reason,
-                extra={"action": "worker_restart", "reason": reason},
+                extra=log_fields("worker_restart", reason=reason),
             )
             await asyncio.sleep(0.2)
-    logger.info("worker %s stopped", config.name, extra={"action": "worker_stop"})
+    logger.info("worker %s stopped", config.name, extra=log_fields("worker_stop"))
 
 
 async def _run_until_restart(
@@ -162,10 +211,10 @@ async def _run_until_restart(
 def _reason(worker: asyncio.Task[None], watchdog: asyncio.Task[None], stop: asyncio.Event) -> str:
     if stop.is_set():
         return "stop requested"
-    if watchdog.done() and not watchdog.cancelled() and watchdog.exception():
-        return str(watchdog.exception())
-    if worker.done() and not worker.cancelled() and worker.exception():
-        return f"worker failed: {worker.exception()}"
+    for task, prefix in ((watchdog, ""), (worker, "worker failed: ")):
+        error = task.exception() if task.done() and not task.cancelled() else None
+        if error is not None:
+            return prefix + describe_error(error)
     return "worker returned"
 
 
@@ -181,7 +230,7 @@ def _request_stop(stop: asyncio.Event, signum: int) -> None:
     logger.info(
         "received %s, shutting down gracefully",
         signal.Signals(signum).name,
-        extra={"action": "worker_stopping"},
+        extra=log_fields("worker_stopping"),
     )
     stop.set()
 
