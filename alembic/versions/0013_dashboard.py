@@ -5,7 +5,7 @@ finished jobs by status, queue, task or argument, and charting recent outcomes, 
 these. They are the application's (prefix ``pa_``), created and dropped here only.
 
 Revision ID: 0013_dashboard
-Revises: 0011_job_errors
+Revises: 0012_queue_controls
 Create Date: 2026-11-30
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_dashboard"
-down_revision: str | Sequence[str] | None = "0011_job_errors"
+down_revision: str | Sequence[str] | None = "0012_queue_controls"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

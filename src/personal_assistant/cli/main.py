@@ -11,14 +11,14 @@ from personal_assistant.cli import ai as ai_cli
 from personal_assistant.cli import backup as backup_cli
 from personal_assistant.cli import breakers as breakers_cli
 from personal_assistant.cli import chains as chains_cli
-from personal_assistant.cli import db, jobs, runtime, schedule
+from personal_assistant.cli import db, jobs, queues, runtime, schedule
 from personal_assistant.cli import email as email_cli
 from personal_assistant.cli import events as events_cli
 from personal_assistant.cli import sync as sync_cli
 from personal_assistant.cli.defer import defer_command
 from personal_assistant.cli.health import health_command
 from personal_assistant.cli.metrics import metrics_command
-from personal_assistant.cli.overview import queues_command, tasks_command
+from personal_assistant.cli.overview import tasks_command
 from personal_assistant.cli.runtime import fail, translate, unusable_argument
 from personal_assistant.cli.stats import stats_command
 from personal_assistant.cli.web import web_command
@@ -35,7 +35,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("defer")(defer_command)
-app.command("queues")(queues_command)
 app.command("tasks")(tasks_command)
 app.command("worker")(worker_command)
 app.command("up")(up_command)
@@ -44,6 +43,7 @@ app.command("stats")(stats_command)
 app.command("metrics")(metrics_command)
 app.command("web")(web_command)
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(queues.app, name="queues")
 app.add_typer(breakers_cli.app, name="breakers")
 app.add_typer(ai_cli.app, name="ai")
 app.add_typer(email_cli.app, name="email")

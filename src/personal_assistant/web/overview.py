@@ -7,15 +7,15 @@ a skip scan of the queue index, not a scan of the table.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from personal_assistant.jobs import queue_control
 from personal_assistant.jobs.inspect import STATUSES
+from personal_assistant.jobs.queue_control import QueueControl
 from personal_assistant.jobs.search import COUNT_CAP
 from personal_assistant.monitoring.models import AlertIncident
 from personal_assistant.resilience.breaker import BreakerView, list_breakers
@@ -129,15 +129,6 @@ async def breakers(session: AsyncSession) -> list[BreakerView]:
     return await list_breakers(session)
 
 
-def flow_control() -> ModuleType | None:
-    """Queue pause and scale, where this installation has them."""
-    try:
-        return importlib.import_module("personal_assistant.jobs.queue_control")
-    except ImportError:
-        return None
-
-
-async def queue_controls(session: AsyncSession) -> dict[str, Any]:
-    """Stored pause and concurrency per queue ({} without flow control)."""
-    flow = flow_control()
-    return dict(await flow.queue_controls(session)) if flow is not None else {}
+async def queue_controls(session: AsyncSession) -> dict[str, QueueControl]:
+    """Stored pause and concurrency per queue (a queue without a row runs unscaled)."""
+    return await queue_control.queue_controls(session)

@@ -264,3 +264,23 @@ def test_polling_fallback_without_event_source(
         expect(page.locator("#job-status")).to_have_text("cancelled", timeout=15_000)
     finally:
         context.close()
+
+
+def test_pause_and_resume_a_queue(dashboard: Dashboard, database_url: str, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.on("dialog", lambda dialog: dialog.accept())  # the "Pause sync_tasks?" confirmation
+    page.goto(dashboard.url + "/queues")
+    row = page.locator("tr", has=page.get_by_role("rowheader", name="sync_tasks"))
+    expect(page.locator("#queue-state-sync_tasks")).to_contain_text("running")
+    row.get_by_role("button", name="Pause").click()
+    expect(page.locator("#queue-state-sync_tasks")).to_contain_text("paused")
+    expect(page.locator("#queue-state-sync_tasks")).to_contain_text("by local")
+    assert scalar(database_url, "SELECT paused FROM queue_controls WHERE queue = 'sync_tasks'")
+    screenshot(page, "queues-paused")
+    row = page.locator("tr", has=page.get_by_role("rowheader", name="sync_tasks"))
+    row.get_by_role("button", name="Resume").click()
+    expect(page.locator("#queue-state-sync_tasks")).to_contain_text("running")
+    assert not scalar(database_url, "SELECT paused FROM queue_controls WHERE queue = 'sync_tasks'")
+    actions = query(database_url, "SELECT action, target FROM web_audit ORDER BY id")
+    assert actions == [("queue.pause", "sync_tasks"), ("queue.resume", "sync_tasks")]

@@ -187,3 +187,41 @@ async def test_schedule_edit_run_now_and_delete(
     )
     assert gone.status_code == 303
     assert scalar(database_url, "SELECT count(*) FROM schedules") == 0
+
+
+async def test_queue_pause_scale_resume_through_flow_control(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    token = await _token(client)
+    for path, data in [
+        ("/queues/email_tasks/pause", {"reason": "maintenance window"}),
+        ("/queues/email_tasks/scale", {"concurrency": "7"}),
+    ]:
+        response = await client.post(path, data={**data, "csrf_token": token}, headers=SAME_ORIGIN)
+        assert response.status_code == 303, response.text[:300]
+    row = query(
+        database_url,
+        "SELECT paused, pause_reason, paused_by, concurrency FROM queue_controls"
+        " WHERE queue = 'email_tasks'",
+    )
+    assert row == [(True, "maintenance window", "local", 7)]
+    page = (await client.get("/queues")).text
+    assert "paused" in page
+    before = table_counts(database_url)
+    for path, data in [
+        ("/queues/nope/pause", {}),
+        ("/queues/email_tasks/scale", {"concurrency": "many"}),
+        ("/queues/email_tasks/scale", {"concurrency": "0"}),
+        ("/queues/email_tasks/explode", {}),
+    ]:
+        response = await client.post(path, data={**data, "csrf_token": token}, headers=SAME_ORIGIN)
+        assert response.status_code == 400, path
+    assert table_counts(database_url) == before
+    resumed = await client.post(
+        "/queues/email_tasks/resume", data={"csrf_token": token}, headers=SAME_ORIGIN
+    )
+    assert resumed.status_code == 303
+    assert (
+        scalar(database_url, "SELECT paused FROM queue_controls WHERE queue = 'email_tasks'")
+        is False
+    )

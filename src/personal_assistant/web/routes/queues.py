@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from personal_assistant.errors import BadInput
+from personal_assistant.jobs import queue_control
 from personal_assistant.jobs.inspect import STATUSES
 from personal_assistant.settings import get_settings
 from personal_assistant.web import overview
@@ -16,7 +17,6 @@ from personal_assistant.web.pages import act, principal, render
 
 
 async def queues_page(request: Request) -> Response:
-    flow = overview.flow_control()
     async with web_session() as session:
         names = await overview.queue_names(session)
         counts = await overview.capped_counts(session, names)
@@ -28,7 +28,6 @@ async def queues_page(request: Request) -> Response:
         counts=counts,
         statuses=STATUSES,
         controls=controls,
-        flow=flow is not None,
         concurrency=get_settings().worker_concurrency,
     )
 
@@ -38,23 +37,20 @@ async def queue_action(request: Request) -> Response:
     action: str = request.path_params["action"]
     form = await request.form()
     who = principal(request).name
-    flow = overview.flow_control()
 
     async def work(session: AsyncSession) -> tuple[int, str]:
-        if flow is None:
-            raise BadInput("queue flow control is not available in this version")
         if action == "pause":
             reason = str(form.get("reason") or "paused from the dashboard")[:500]
-            await flow.pause_queue(session, queue, reason=reason, by=who)
+            await queue_control.pause_queue(session, queue, reason=reason, by=who)
             return 1, f"{queue} paused"
         if action == "resume":
-            await flow.resume_queue(session, queue, by=who)
+            await queue_control.resume_queue(session, queue, by=who)
             return 1, f"{queue} resumed"
         if action == "scale":
             raw = str(form.get("concurrency") or "").strip()
             if not raw.isdigit() or len(raw) > 6:
                 raise BadInput("concurrency must be a whole number")
-            await flow.scale_queue(session, queue, int(raw), by=who)
+            await queue_control.scale_queue(session, queue, int(raw), by=who)
             return 1, f"{queue} concurrency set to {raw}"
         raise BadInput(f"unknown queue action {action!r}; use pause, resume or scale")
 
