@@ -106,12 +106,12 @@ class AssistantWorker(Worker):
             worker_name=self.worker_name,
             changed=self._flow_changed,
         )
+        self._failures: dict[int, FailedAttempt] = {}
+        self._secrets: list[str] | None = None
 
     def _flow_changed(self) -> None:
         self._slot_freed.set()
         self._new_job_event.set()
-        self._failures: dict[int, FailedAttempt] = {}
-        self._secrets: list[str] | None = None
 
     async def _handle_notification(self, *, channel: str, notification: Any) -> None:
         await super()._handle_notification(channel=channel, notification=notification)
