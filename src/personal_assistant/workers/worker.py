@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
-from procrastinate import jobs
+from procrastinate import job_context, jobs, utils
 from procrastinate.worker import Worker
 from psycopg.types.json import Jsonb
 
 from personal_assistant.monitoring.endpoints import worker_side_task
 from personal_assistant.monitoring.readiness import listen_probe
+from personal_assistant.settings import get_settings
+from personal_assistant.workers.batching import Success, SuccessWriter, claim_jobs
 
 logger = logging.getLogger("personal_assistant.worker")
 
@@ -61,6 +64,83 @@ class AssistantWorker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._schedule_changed = asyncio.Event()
+        settings = get_settings()
+        self._batch_size = settings.worker_batch_size if settings.worker_batching else 0
+        self._successes = SuccessWriter(self.app.connector, max(self._batch_size, 1))
+
+    def _log_extra(
+        self, action: str, context: Any, job_result: Any, **kwargs: Any
+    ) -> dict[str, Any]:
+        # procrastinate builds this dict for every job, even for records its logger drops
+        # (the product logs each outcome itself, and keeps procrastinate at WARNING).
+        if not self.logger.isEnabledFor(logging.INFO):
+            return {"action": action, **kwargs}
+        extra: dict[str, Any] = super()._log_extra(action, context, job_result, **kwargs)
+        return extra
+
+    def _log_job_outcome(self, status: jobs.Status, *args: Any, **kwargs: Any) -> None:
+        # The job middleware logs every outcome; procrastinate's line adds the traceback,
+        # so only failures keep it.
+        if status == jobs.Status.FAILED:
+            super()._log_job_outcome(status, *args, **kwargs)
+
+    async def _fetch_and_process_jobs(self) -> None:
+        """Claim as many jobs as there are free slots, in one statement, until none is due."""
+        if not self._batch_size:
+            await super()._fetch_and_process_jobs()  # type: ignore[no-untyped-call]
+            return
+        while not self._stop_event.is_set():
+            acquire = asyncio.create_task(self._job_semaphore.acquire())
+            try:
+                await utils.wait_any(acquire, self._stop_event.wait())
+            finally:
+                if not acquire.done():
+                    acquire.cancel()
+            if self._stop_event.is_set():
+                if acquire.done() and not acquire.cancelled():
+                    self._job_semaphore.release()
+                break
+            slots = 1
+            while slots < self._batch_size and not self._job_semaphore.locked():
+                await self._job_semaphore.acquire()  # free now: returns at once
+                slots += 1
+            claimed: list[jobs.Job] = []
+            try:
+                assert self.worker_id is not None
+                claimed = await claim_jobs(
+                    self.app.connector, list(self.queues) if self.queues else None,
+                    self.worker_id, slots,
+                )  # fmt: skip
+            finally:
+                for _ in range(slots - len(claimed)):
+                    self._job_semaphore.release()
+                self._new_job_event.clear()
+            for job in claimed:
+                self._start_job(job)
+            if len(claimed) < slots:
+                break
+
+    def _start_job(self, job: jobs.Job) -> None:
+        """Run one claimed job in its own task, as procrastinate's fetch loop does."""
+        job_id = job.id
+        context = job_context.JobContext(
+            app=self.app,
+            worker_name=self.worker_name,
+            worker_queues=self.queues,
+            additional_context=self.additional_context.copy() if self.additional_context else {},
+            job=job,
+            abort_reason=lambda: self._job_ids_to_abort.get(job_id) if job_id else None,
+            start_timestamp=time.time(),
+        )
+        job_task = asyncio.create_task(
+            self._process_job(context), name=f"process job {job.task_name}[{job.id}]"
+        )
+        self._running_jobs[job_task] = context
+        job_task.add_done_callback(self._job_done)
+
+    def _job_done(self, task: asyncio.Task[Any]) -> None:
+        del self._running_jobs[task]
+        self._job_semaphore.release()
 
     async def _handle_notification(self, *, channel: str, notification: Any) -> None:
         await super()._handle_notification(channel=channel, notification=notification)
@@ -120,12 +200,17 @@ class AssistantWorker(Worker):
         job_result: Any,
     ) -> None:
         result = getattr(job_result, "result", None)
-        if (
-            status != jobs.Status.SUCCEEDED
-            or retry_decision is not None
-            or result is None
-            or self.delete_jobs != jobs.DeleteJobCondition.NEVER
-        ):
+        plain_success = (
+            status == jobs.Status.SUCCEEDED
+            and retry_decision is None
+            and self.delete_jobs == jobs.DeleteJobCondition.NEVER
+        )
+        if plain_success and self._batch_size:
+            assert job.id is not None
+            await self._successes.write(Success(job.id, job.task_name, result))
+            self._job_ids_to_abort.pop(job.id, None)
+            return
+        if not plain_success or result is None:
             await super()._persist_job_status(
                 job=job,
                 status=status,

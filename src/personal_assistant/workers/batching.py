@@ -1,0 +1,159 @@
+"""Batched job claims and group-committed completions for the product's worker.
+
+procrastinate spends two round trips on every job: one ``procrastinate_fetch_job_v2``
+and one ``procrastinate_finish_job_v1``. A drain is then bounded by round trips, not by
+PostgreSQL. Here one statement claims as many jobs as the worker has free slots, and
+successes are written by whoever finishes first while no write is in flight, together
+with every success that arrived meanwhile (group commit): under load a write covers many
+jobs; when idle, each job is written at once, with no added latency.
+
+Both statements keep procrastinate's semantics: the claim is its fetch query with a
+larger LIMIT (two jobs sharing a lock are never both claimable, because the second
+always sees the first as an earlier ``todo`` or a ``doing`` job), and the status
+triggers write the same events as its functions. Only plain successes are batched;
+failures, retries and aborts take procrastinate's own path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from procrastinate import jobs
+from procrastinate.connector import BaseConnector
+from psycopg.types.json import Jsonb
+
+logger = logging.getLogger("personal_assistant.worker")
+
+CLAIM_JOBS = """
+WITH candidate AS (
+    SELECT jobs.id
+      FROM procrastinate_jobs AS jobs
+     WHERE NOT EXISTS (
+               SELECT 1
+                 FROM procrastinate_jobs AS other_jobs
+                WHERE jobs.lock IS NOT NULL
+                  AND other_jobs.lock = jobs.lock
+                  AND (other_jobs.status = 'doing'
+                       OR (other_jobs.status = 'todo'
+                           AND (other_jobs.priority > jobs.priority
+                                OR (other_jobs.priority = jobs.priority
+                                    AND other_jobs.id < jobs.id))))
+           )
+       AND jobs.status = 'todo'
+       AND (%(queues)s::varchar[] IS NULL OR jobs.queue_name = ANY(%(queues)s::varchar[]))
+       AND (jobs.scheduled_at IS NULL OR jobs.scheduled_at <= now())
+     ORDER BY jobs.priority DESC, jobs.id ASC
+     LIMIT %(limit)s
+       FOR UPDATE OF jobs SKIP LOCKED
+)
+UPDATE procrastinate_jobs
+   SET status = 'doing', worker_id = %(worker_id)s
+  FROM candidate
+ WHERE procrastinate_jobs.id = candidate.id
+RETURNING procrastinate_jobs.*
+"""
+
+# One statement for many successes: results recorded, jobs marked succeeded (the status
+# trigger writes each 'succeeded' event), as procrastinate_finish_job_v1 does one by one.
+FINISH_SUCCEEDED = """
+WITH done AS (
+    SELECT *
+      FROM unnest(%(ids)s::bigint[], %(task_names)s::varchar[], %(results)s::jsonb[])
+           AS done(id, task_name, result)
+), recorded AS (
+    INSERT INTO job_results (job_id, task_name, result)
+    SELECT id, task_name, result FROM done WHERE result IS NOT NULL
+    ON CONFLICT (job_id) DO UPDATE SET result = EXCLUDED.result, recorded_at = now()
+)
+UPDATE procrastinate_jobs AS jobs
+   SET status = 'succeeded', abort_requested = false, attempts = jobs.attempts + 1
+  FROM done
+ WHERE jobs.id = done.id AND jobs.status IN ('todo', 'doing')
+RETURNING jobs.id
+"""
+
+
+async def claim_jobs(
+    connector: BaseConnector, queues: list[str] | None, worker_id: int, limit: int
+) -> list[jobs.Job]:
+    """Up to ``limit`` due jobs, marked ``doing`` for this worker, highest priority first."""
+    rows = await connector.execute_query_all_async(
+        CLAIM_JOBS, queues=queues, worker_id=worker_id, limit=limit
+    )
+    claimed = [jobs.Job.from_row(row) for row in rows]
+    claimed.sort(key=lambda job: (-job.priority, job.id or 0))
+    return claimed
+
+
+@dataclass(frozen=True)
+class Success:
+    job_id: int
+    task_name: str
+    result: Any
+
+
+class SuccessWriter:
+    """Writes successes in groups: no timer, no background task.
+
+    The first caller while nothing is in flight becomes the writer: it writes its own
+    success and every one queued while its statement ran, until none is left. The
+    others wait for their write. A failed statement fails every caller in its group,
+    as a failed ``finish_job`` would have failed each of them.
+    """
+
+    def __init__(self, connector: BaseConnector, max_batch: int) -> None:
+        self._connector = connector
+        self._max_batch = max_batch
+        self._queued: list[tuple[Success, asyncio.Future[None]]] = []
+        self._writing = False
+
+    async def write(self, success: Success) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued.append((success, done))
+        if not self._writing:
+            self._writing = True
+            try:
+                while self._queued:
+                    group = self._queued[: self._max_batch]
+                    del self._queued[: self._max_batch]
+                    await self._write_group(group)
+            except BaseException as error:
+                # Nobody else will write what is still queued: its callers must not wait.
+                for _, waiting in self._queued:
+                    waiting.set_exception(error)
+                self._queued.clear()
+                raise
+            finally:
+                self._writing = False
+        await done
+
+    async def _write_group(self, group: list[tuple[Success, asyncio.Future[None]]]) -> None:
+        successes = [success for success, _ in group]
+        try:
+            rows = await self._connector.execute_query_all_async(
+                FINISH_SUCCEEDED,
+                ids=[s.job_id for s in successes],
+                task_names=[s.task_name for s in successes],
+                results=[None if s.result is None else Jsonb(s.result) for s in successes],
+            )
+        except BaseException as error:
+            for _, done in group:
+                if not done.done():
+                    done.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        written = {row["id"] for row in rows}
+        for success, done in group:
+            if success.job_id not in written:
+                # Rescued meanwhile (this worker was taken for dead): the rescue owns it.
+                logger.warning(
+                    "job %s was no longer running when its success was written",
+                    success.job_id,
+                    extra={"action": "job_success_not_written", "job_id": success.job_id},
+                )
+            if not done.done():
+                done.set_result(None)
