@@ -57,12 +57,13 @@ RETURNING procrastinate_jobs.*
 """
 
 # One statement for many successes: results recorded, jobs marked succeeded (the status
-# trigger writes each 'succeeded' event), as procrastinate_finish_job_v1 does one by one.
+# trigger writes each 'succeeded' event), as procrastinate_finish_job_v1 does one by one;
+# but only while the job is still this worker's (a rescue may have taken it back).
 FINISH_SUCCEEDED = """
 WITH done AS (
     SELECT *
-      FROM unnest(%(ids)s::bigint[], %(task_names)s::varchar[], %(results)s::jsonb[])
-           AS done(id, task_name, result)
+      FROM unnest(%(ids)s::bigint[], %(worker_ids)s::bigint[], %(task_names)s::varchar[],
+                  %(results)s::jsonb[]) AS done(id, worker_id, task_name, result)
 ), recorded AS (
     INSERT INTO job_results (job_id, task_name, result)
     SELECT id, task_name, result FROM done WHERE result IS NOT NULL
@@ -71,7 +72,7 @@ WITH done AS (
 UPDATE procrastinate_jobs AS jobs
    SET status = 'succeeded', abort_requested = false, attempts = jobs.attempts + 1
   FROM done
- WHERE jobs.id = done.id AND jobs.status IN ('todo', 'doing')
+ WHERE jobs.id = done.id AND jobs.status = 'doing' AND jobs.worker_id = done.worker_id
 RETURNING jobs.id
 """
 
@@ -91,6 +92,7 @@ async def claim_jobs(
 @dataclass(frozen=True)
 class Success:
     job_id: int
+    worker_id: int
     task_name: str
     result: Any
 
@@ -136,6 +138,7 @@ class SuccessWriter:
             rows = await self._connector.execute_query_all_async(
                 FINISH_SUCCEEDED,
                 ids=[s.job_id for s in successes],
+                worker_ids=[s.worker_id for s in successes],
                 task_names=[s.task_name for s in successes],
                 results=[None if s.result is None else Jsonb(s.result) for s in successes],
             )

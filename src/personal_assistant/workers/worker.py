@@ -206,8 +206,8 @@ class AssistantWorker(Worker):
             and self.delete_jobs == jobs.DeleteJobCondition.NEVER
         )
         if plain_success and self._batch_size:
-            assert job.id is not None
-            await self._successes.write(Success(job.id, job.task_name, result))
+            assert job.id is not None and self.worker_id is not None
+            await self._successes.write(Success(job.id, self.worker_id, job.task_name, result))
             self._job_ids_to_abort.pop(job.id, None)
             return
         if not plain_success or result is None:
