@@ -12,9 +12,9 @@ from procrastinate.tasks import Task
 from personal_assistant.chains.service import start_chain
 from personal_assistant.cli.runtime import in_session, print_json
 from personal_assistant.errors import BadInput
+from personal_assistant.jobs.enqueue import JobOptions, defer, validated_args
+from personal_assistant.jobs.lookup import resolve_task
 from personal_assistant.settings import QUEUES
-from personal_assistant.workers.enqueue import JobOptions, defer, validated_args
-from personal_assistant.workers.lookup import resolve_task
 
 
 def parse_args_json(text: str, option: str = "--args") -> dict[str, Any]:
@@ -58,7 +58,7 @@ def schedule_time(at: str | None, in_: str | None, now: datetime | None = None) 
         raise BadInput("give either --at or --in, not both")
     if not (at or in_):
         return None
-    from personal_assistant.scheduling import ScheduleError, parse_duration, parse_instant
+    from personal_assistant.schedule_text import ScheduleError, parse_duration, parse_instant
 
     now = now or datetime.now(UTC)
     try:
