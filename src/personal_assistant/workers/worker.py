@@ -27,10 +27,10 @@ from procrastinate import job_context, jobs, utils
 from procrastinate.worker import Worker
 from psycopg.types.json import Jsonb
 
+from personal_assistant.jobs.batching import Success, SuccessWriter, claim_jobs
 from personal_assistant.monitoring.endpoints import worker_side_task
 from personal_assistant.monitoring.readiness import listen_probe
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.batching import Success, SuccessWriter, claim_jobs
 
 logger = logging.getLogger("personal_assistant.worker")
 

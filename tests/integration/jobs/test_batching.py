@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from procrastinate import PsycopgConnector
 
-from personal_assistant.workers.batching import Success, SuccessWriter, claim_jobs
+from personal_assistant.jobs.batching import Success, SuccessWriter, claim_jobs
 from tests.support.db import query, scalar
 
 
