@@ -37,6 +37,12 @@ class _CheckWhenIdle:
             await psycopg_pool.AsyncConnectionPool.check_connection(conn)
 
 
+async def _autocommit(conn: psycopg.AsyncConnection[Any]) -> None:
+    # Each of procrastinate's queries is one statement: autocommit spares the BEGIN and
+    # COMMIT round trips that a pooled connection would otherwise add around it.
+    await conn.set_autocommit(True)
+
+
 class SettingsConnector(PsycopgConnector):
     def __init__(self, **pool_args: Any) -> None:
         super().__init__(**pool_args)
@@ -53,7 +59,7 @@ class SettingsConnector(PsycopgConnector):
 
     async def _create_pool(self, pool_args: dict[str, Any]) -> psycopg_pool.AsyncConnectionPool:
         pool: psycopg_pool.AsyncConnectionPool = self._pool_factory(
-            **pool_args, open=False, check=_CheckWhenIdle()
+            **pool_args, open=False, check=_CheckWhenIdle(), configure=_autocommit
         )
         return pool
 
