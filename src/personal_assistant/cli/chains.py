@@ -8,7 +8,7 @@ from personal_assistant.chains import service
 from personal_assistant.cli.output import table, when
 from personal_assistant.cli.runtime import console, in_session, print_json
 
-app = typer.Typer(help="Job chains (defer ... --then ...).", no_args_is_help=True)
+app = typer.Typer(help="Job chains: defer A --then B --then C.", no_args_is_help=True)
 
 
 @app.command("list")

@@ -2,25 +2,104 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import typer
 
-from personal_assistant.cli import ai as ai_cli
-from personal_assistant.cli import backup as backup_cli
-from personal_assistant.cli import breakers as breakers_cli
-from personal_assistant.cli import chains as chains_cli
-from personal_assistant.cli import db, jobs, schedule
-from personal_assistant.cli import email as email_cli
-from personal_assistant.cli import events as events_cli
-from personal_assistant.cli import sync as sync_cli
-from personal_assistant.cli.defer import defer_command
-from personal_assistant.cli.health import health_command
-from personal_assistant.cli.metrics import metrics_command
-from personal_assistant.cli.overview import queues_command, tasks_command
-from personal_assistant.cli.runtime import fail, translate
-from personal_assistant.cli.stats import stats_command
-from personal_assistant.cli.worker import up_command, worker_command
+
+@dataclass(frozen=True)
+class Command:
+    """A command of ``pa-tasks``: where it lives, and its line in ``pa-tasks --help``."""
+
+    module: str
+    attribute: str  # a ``typer.Typer`` (a group of commands) or a command function
+    help: str
+
+
+# Only the command being run is imported: ``pa-tasks --help`` and a mistyped command load
+# none, so the CLI answers at once. A test keeps each line equal to the command's own help.
+COMMANDS: dict[str, Command] = {
+    "defer": Command(
+        "defer",
+        "defer_command",
+        "Defer a job (or a chain of jobs, with --then) and print the (first) job's id.",
+    ),
+    "queues": Command("overview", "queues_command", "Job counts per status, per queue."),
+    "tasks": Command(
+        "overview",
+        "tasks_command",
+        "Every registered task with its queue, retry policy, timeout and cadence.",
+    ),
+    "worker": Command(
+        "worker", "worker_command", "Run a supervised worker; SIGTERM/SIGINT stop it gracefully."
+    ),
+    "up": Command(
+        "worker",
+        "up_command",
+        "Migrate, then run one worker on every queue with the periodic jobs.",
+    ),
+    "health": Command(
+        "health",
+        "health_command",
+        "Check the database, schema, workers, stalled jobs, breakers and scheduler heartbeat.",
+    ),
+    "stats": Command(
+        "stats",
+        "stats_command",
+        "Throughput, failure rate and p50/p95 duration per task, from the job event log.",
+    ),
+    "metrics": Command(
+        "metrics",
+        "metrics_command",
+        "Serve queue depth, oldest due job, stalled jobs, workers and breakers until stopped.",
+    ),
+    "jobs": Command("jobs", "app", "Inspect and act on jobs."),
+    "breakers": Command(
+        "breakers",
+        "app",
+        "Circuit breakers of external dependencies (llm, smtp, calendar, webhook, ...).",
+    ),
+    "ai": Command("ai", "app", "AI tasks: scheduled instructions run by an agent with tools."),
+    "email": Command("email", "app", "The email outbox."),
+    "chains": Command("chains", "app", "Job chains: defer A --then B --then C."),
+    "db": Command("db", "app", "The database: URL, migrations, embedded server."),
+    "schedule": Command(
+        "schedule", "app", "Schedules: natural language, cron or ISO; stored and editable."
+    ),
+    "backup": Command("backup", "app", "Backups of the application's tables (in PA_BACKUP_DIR)."),
+    "sync": Command("sync", "app", "Sync ICS calendars and Notion databases."),
+    "events": Command("events", "app", "Calendar events synced from ICS feeds."),
+}
+
+
+def load(name: str) -> tuple[Any, bool]:
+    """The click command holding ``pa-tasks NAME``, imported now, and whether it is the
+    group around it (then NAME is its first argument) or the command itself."""
+    command = COMMANDS[name]
+    target = getattr(
+        importlib.import_module(f"personal_assistant.cli.{command.module}"), command.attribute
+    )
+    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    return typer.main.get_command(holder), isinstance(target, typer.Typer)
+
+
+def _dispatcher(name: str) -> Any:
+    def dispatch(ctx: typer.Context) -> Any:
+        command, is_group = load(name)
+        root = ctx.find_root().info_name
+        if is_group:
+            return command.main(args=[name, *ctx.args], prog_name=root, standalone_mode=False)
+        return command.main(args=ctx.args, prog_name=f"{root} {name}", standalone_mode=False)
+
+    return dispatch
+
 
 app = typer.Typer(
     name="pa-tasks",
@@ -28,25 +107,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help here: formatting it with rich would import rich for every ``--help``.
+    rich_markup_mode=None,
 )
-app.command("defer")(defer_command)
-app.command("queues")(queues_command)
-app.command("tasks")(tasks_command)
-app.command("worker")(worker_command)
-app.command("up")(up_command)
-app.command("health")(health_command)
-app.command("stats")(stats_command)
-app.command("metrics")(metrics_command)
-app.add_typer(jobs.app, name="jobs")
-app.add_typer(breakers_cli.app, name="breakers")
-app.add_typer(ai_cli.app, name="ai")
-app.add_typer(email_cli.app, name="email")
-app.add_typer(chains_cli.app, name="chains")
-app.add_typer(db.app, name="db")
-app.add_typer(schedule.app, name="schedule")
-app.add_typer(backup_cli.app, name="backup")
-app.add_typer(sync_cli.app, name="sync")
-app.add_typer(events_cli.app, name="events")
+for _name, _command in COMMANDS.items():
+    # Everything after the name, --help included, goes to the command once loaded.
+    app.command(
+        _name,
+        help=_command.help,
+        add_help_option=False,
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )(_dispatcher(_name))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except Exception as exc:
+        from personal_assistant.cli.runtime import fail, translate
+
         error = translate(exc)
         if error is None:
             raise
