@@ -98,11 +98,14 @@ class Settings(BaseSettings):
     failed_retention_hours: PositiveInt = 24 * 30
 
     # --- Files, backups, sync and maintenance ---
-    cleanup_dirs: PathList = Field(default_factory=list)
-    cleanup_max_age_hours: PositiveInt = 72
     backup_dir: Path = Field(default_factory=_default_backup_dir)
     backup_keep: PositiveInt = 8
     backup_method: Literal["auto", "pg_dump", "copy"] = "auto"
+    # HMAC-SHA256 key: backups are signed, and verify/restore refuse unsigned ones.
+    backup_signing_key: SecretStr | None = None
+    # After backup_dir and embedded_data_dir: the validator checks against them.
+    cleanup_dirs: PathList = Field(default_factory=list)
+    cleanup_max_age_hours: PositiveInt = 72
     calendar_feeds: TextList = Field(default_factory=list)
     calendar_timeout_seconds: float = Field(default=30.0, gt=0)
     notion_token: SecretStr | None = None
@@ -112,6 +115,34 @@ class Settings(BaseSettings):
     ai_run_retention_days: PositiveInt = 90
     notification_retention_days: PositiveInt = 90
     heartbeat_retention_days: PositiveInt = 30
+
+    @field_validator("backup_signing_key")
+    @classmethod
+    def _long_enough_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("cleanup_dirs")
+    @classmethod
+    def _nothing_precious(cls, value: list[Path], info: Any) -> list[Path]:
+        protected = {
+            "/": Path("/"),
+            "PA_EMBEDDED_DATA_DIR": info.data.get("embedded_data_dir"),
+            "PA_BACKUP_DIR": info.data.get("backup_dir"),
+        }
+        for entry in value:
+            root = entry.expanduser().resolve()
+            for setting, path in protected.items():
+                if path is None:
+                    continue
+                kept = path.expanduser().resolve()
+                inside = setting != "/" and kept in root.parents
+                if root == kept or root in kept.parents or inside:
+                    what = "the root directory" if setting == "/" else f"{setting} ({kept})"
+                    raise ValueError(f"{str(entry)!r} would clean {what}; list other directories")
+        return value
+
     # --- end files, backups, sync and maintenance ---
 
     # --- Monitoring: metrics, health endpoints, alerts ---
