@@ -7,6 +7,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from personal_assistant.files.cleanup import MAX_DEPTH, cleanup_paths
 
 DAY = 86_400
@@ -154,3 +156,24 @@ def test_a_tree_deeper_than_the_bound_is_reported_and_the_rest_cleaned(tmp_path:
     [error] = report["errors"]
     assert error["path"].endswith("/d" * (MAX_DEPTH + 1))
     assert f"more than {MAX_DEPTH} directories deep" in error["error"]
+
+
+def test_a_checkpoint_that_raises_stops_the_sweep_where_it_is(tmp_path: Path) -> None:
+    # An aborted job's checkpoint raises: nothing after that point is deleted.
+    root = tmp_path / "root"
+    for i in range(10):
+        _write(root / f"old{i}.tmp", 10, days=3)
+    calls = 0
+
+    class Stop(Exception):
+        pass
+
+    def checkpoint() -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 4:
+            raise Stop
+
+    with pytest.raises(Stop):
+        cleanup_paths([root], MAX_AGE, checkpoint=checkpoint)
+    assert len(list(root.iterdir())) == 6

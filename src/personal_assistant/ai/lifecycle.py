@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.ai.deferral import RUN_NOW_PRIORITY, cancel_job, defer_run
 from personal_assistant.ai.models import TASK_STATUSES, AITask, AITaskRun
 from personal_assistant.errors import BadInput, NotFound
+from personal_assistant.logs import log_fields
 from personal_assistant.notifications.service import check_channel
 from personal_assistant.schedule_text import (
     Schedule,
@@ -286,11 +287,11 @@ def _log(action: str, task: AITask, **extra: object) -> None:
         "AI task %s: %s",
         task.id,
         action.removeprefix("ai_task_").replace("_", " "),
-        extra={
-            "action": action,
-            "ai_task_id": task.id,
-            "status": task.status,
-            "next_run_at": task.next_run_at.isoformat() if task.next_run_at else None,
-            **extra,
-        },
+        extra=log_fields(
+            action,
+            extra,
+            ai_task_id=task.id,
+            status=task.status,
+            next_run_at=task.next_run_at.isoformat() if task.next_run_at else None,
+        ),
     )

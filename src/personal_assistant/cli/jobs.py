@@ -13,6 +13,8 @@ from personal_assistant.settings import QUEUES, get_settings
 
 app = typer.Typer(help="Inspect and act on jobs.", no_args_is_help=True)
 
+TRACEBACK_TAIL_LINES = 12
+
 
 def _check_filters(status: str | None, queue: str | None) -> None:
     if status is not None and status not in inspect.STATUSES:
@@ -61,7 +63,7 @@ def show_job(
     job_id: int = typer.Argument(..., help="The job id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Show a job, its result and its events timeline."""
+    """Show a job, its result, its last error and its events timeline."""
     detail = in_session(lambda s: inspect.get_job(s, job_id))
     if as_json:
         print_json(detail.as_json())
@@ -75,7 +77,20 @@ def show_job(
     console.print(f"args {job.args}")
     if detail.result is not None:
         console.print(f"result {detail.result}")
+    if detail.errors:
+        _print_error(detail.errors[-1], len(detail.errors))
     table("Events", ["at", "event"], ([when(e["at"]), e["type"]] for e in detail.events))
+
+
+def _print_error(error: inspect.JobErrorView, count: int) -> None:
+    earlier = f" ({count - 1} earlier, see --json)" if count > 1 else ""
+    console.print(
+        f"[bold red]last error[/] attempt {error.attempt} at {when(error.failed_at)}{earlier}",
+        highlight=False,
+    )
+    console.print(f"{error.error_type}: {error.message}", markup=False, highlight=False)
+    tail = error.traceback.rstrip().splitlines()[-TRACEBACK_TAIL_LINES:]
+    console.print("\n".join(f"  {line}" for line in tail), markup=False, highlight=False)
 
 
 @app.command("retry")

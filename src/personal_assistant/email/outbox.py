@@ -24,6 +24,7 @@ from personal_assistant.email.send import mark_outcome_unknown
 from personal_assistant.errors import BadInput, NotFound
 from personal_assistant.jobs.enqueue import JobOptions, defer
 from personal_assistant.jobs.lookup import resolve_task
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import get_settings
 
 logger = logging.getLogger("personal_assistant.email")
@@ -101,7 +102,7 @@ async def queue_email(
         "email %s queued for %d recipient(s)",
         email.id,
         len(email.recipients),
-        extra={"action": "email_queued", "outbox_id": email.id, "job_id": job_id},
+        extra=log_fields("email_queued", outbox_id=email.id, job_id=job_id),
     )
     return email.id
 
@@ -209,6 +210,6 @@ async def sweep_outbox(session: AsyncSession) -> SweepReport:
             "outbox sweep: %d requeued, %d failed",
             len(requeued),
             len(failed),
-            extra={"action": "email_sweep", "requeued": requeued, "failed": failed},
+            extra=log_fields("email_sweep", requeued=requeued, failed=failed),
         )
     return SweepReport(requeued=requeued, failed=failed)

@@ -33,6 +33,7 @@ from personal_assistant.email.smtp import (
 )
 from personal_assistant.errors import AssistantError
 from personal_assistant.jobs.retry import PermanentError
+from personal_assistant.logs import log_fields
 from personal_assistant.resilience.breaker import BreakerPolicy, CircuitOpen, call_through
 from personal_assistant.settings import get_settings
 
@@ -128,7 +129,7 @@ async def mark_outcome_unknown(session: AsyncSession, outbox_id: int) -> None:
     logger.warning(
         "email %s: delivery outcome unknown, marked failed",
         outbox_id,
-        extra={"action": "email_outcome_unknown", "outbox_id": outbox_id},
+        extra=log_fields("email_outcome_unknown", outbox_id=outbox_id),
     )
 
 
@@ -197,7 +198,7 @@ async def send_outbox_email(outbox_id: int) -> dict[str, Any]:
     logger.info(
         "email %s sent",
         outbox_id,
-        extra={"action": "email_sent", "outbox_id": outbox_id, "attempts": claimed.attempts},
+        extra=log_fields("email_sent", outbox_id=outbox_id, attempts=claimed.attempts),
     )
     return {
         "outbox_id": outbox_id,
@@ -221,7 +222,7 @@ async def _transient_failure(outbox_id: int, attempts: int, reason: str) -> Assi
         outbox_id,
         attempts,
         reason,
-        extra={"action": "email_retry", "outbox_id": outbox_id, "attempts": attempts},
+        extra=log_fields("email_retry", outbox_id=outbox_id, attempts=attempts),
     )
     return SmtpTemporaryFailure(f"email {outbox_id} not sent yet: {reason}")
 
@@ -231,5 +232,5 @@ def _log_failed(outbox_id: int, reason: str) -> None:
         "email %s failed: %s",
         outbox_id,
         reason,
-        extra={"action": "email_failed", "outbox_id": outbox_id},
+        extra=log_fields("email_failed", outbox_id=outbox_id),
     )

@@ -44,6 +44,7 @@ from personal_assistant.files.manifest import FORMAT_VERSION
 from personal_assistant.files.pgtools import PgTool, find_tool, libpq_arguments, run_tool
 from personal_assistant.files.private import open_private, private_dir
 from personal_assistant.files.signing import sign
+from personal_assistant.logs import log_fields
 
 logger = logging.getLogger("personal_assistant.files")
 
@@ -131,7 +132,7 @@ async def create_backup(
         name,
         result.method,
         result.rows,
-        extra={"action": "backup_created", **result.as_json()},
+        extra=log_fields("backup_created", result.as_json()),
     )
     return result
 

@@ -14,6 +14,9 @@ Never removed: a root itself, sockets, FIFOs and devices, anything on another
 filesystem mounted below a root (like ``find -xdev``), anything more than ``MAX_DEPTH``
 directories deep (reported). The walk is iterative; a problem with one entry is
 reported for that entry and the sweep goes on.
+
+The sweep runs in a thread; ``checkpoint`` is called before each entry, so a job that
+is aborted stops deleting at the next entry (it raises there).
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from personal_assistant.logs import log_fields
 
 logger = logging.getLogger("personal_assistant.files")
 
@@ -72,10 +77,16 @@ class _Sweep:
     dry_run: bool
     device: int
     report: CleanupReport
+    checkpoint: Callable[[], None] | None = None
 
 
 def cleanup_paths(
-    roots: Sequence[Path], max_age: timedelta, *, dry_run: bool = False, now: float | None = None
+    roots: Sequence[Path],
+    max_age: timedelta,
+    *,
+    dry_run: bool = False,
+    now: float | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> CleanupReport:
     """Remove what is older than ``max_age`` under each root (see the module docstring).
 
@@ -84,7 +95,7 @@ def cleanup_paths(
     cutoff = (time.time() if now is None else now) - max_age.total_seconds()
     report = CleanupReport(dry_run=dry_run, roots=[str(root) for root in roots])
     for root in roots:
-        _sweep_root(Path(root), cutoff, dry_run, report)
+        _sweep_root(Path(root), cutoff, dry_run, report, checkpoint)
     logger.info(
         "cleanup %s: %d file(s), %d link(s), %d dir(s), %d byte(s), %d error(s)",
         "dry run" if dry_run else "done",
@@ -93,12 +104,18 @@ def cleanup_paths(
         report.dirs_removed,
         report.bytes_removed,
         len(report.errors),
-        extra={"action": "cleanup_temp_files", **report.as_json()},
+        extra=log_fields("cleanup_temp_files", report.as_json()),
     )
     return report
 
 
-def _sweep_root(root: Path, cutoff: float, dry_run: bool, report: CleanupReport) -> None:
+def _sweep_root(
+    root: Path,
+    cutoff: float,
+    dry_run: bool,
+    report: CleanupReport,
+    checkpoint: Callable[[], None] | None,
+) -> None:
     # The operator named the root, so a symlink in its own path is resolved once; below
     # it nothing is followed.
     try:
@@ -114,7 +131,13 @@ def _sweep_root(root: Path, cutoff: float, dry_run: bool, report: CleanupReport)
         report.error(root, exc)
         return
     try:
-        sweep = _Sweep(cutoff=cutoff, dry_run=dry_run, device=os.fstat(fd).st_dev, report=report)
+        sweep = _Sweep(
+            cutoff=cutoff,
+            dry_run=dry_run,
+            device=os.fstat(fd).st_dev,
+            report=report,
+            checkpoint=checkpoint,
+        )
         _sweep_tree(fd, real, sweep)
     finally:
         os.close(fd)
@@ -146,6 +169,8 @@ def _sweep_tree(root_fd: int, root: Path, sweep: _Sweep) -> None:
                 if stack:
                     _finish_subdir(stack[-1], frame, sweep)
                 continue
+            if sweep.checkpoint is not None:
+                sweep.checkpoint()
             name = frame.names.pop()
             path = frame.path / name
             child = _enter_or_sweep(frame.fd, name, path, sweep, depth=len(stack))

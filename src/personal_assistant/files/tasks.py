@@ -15,6 +15,7 @@ from personal_assistant.db.url import database_url
 from personal_assistant.files.backup import create_backup
 from personal_assistant.files.cleanup import cleanup_paths
 from personal_assistant.files.signing import configured_key
+from personal_assistant.jobs.abort import abort_checkpoint
 from personal_assistant.jobs.declare import Domain, JSONResult, Tick
 from personal_assistant.jobs.inspect import get_job
 from personal_assistant.jobs.retry import MAINTENANCE
@@ -42,6 +43,7 @@ async def cleanup_temp_files(context: JobContext, payload: CleanupPayload) -> JS
         settings.cleanup_dirs,
         timedelta(hours=settings.cleanup_max_age_hours),
         dry_run=payload.dry_run,
+        checkpoint=abort_checkpoint(context),  # an abort stops the sweep in its thread
     )
     return report.as_json()
 

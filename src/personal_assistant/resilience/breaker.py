@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.db.session import session_scope
 from personal_assistant.errors import NotFound
 from personal_assistant.jobs.retry import RescheduleError
+from personal_assistant.logs import log_fields
 from personal_assistant.resilience.models import CircuitBreakerState
 
 logger = logging.getLogger("personal_assistant.resilience")
@@ -241,7 +242,7 @@ def _log_transition(name: str, state: str, action: str, detail: str) -> None:
         name,
         state,
         detail,
-        extra={"action": action, "breaker": name, "state": state},
+        extra=log_fields(action, breaker=name, state=state),
     )
 
 

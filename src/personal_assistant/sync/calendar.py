@@ -23,6 +23,7 @@ import httpx
 
 from personal_assistant.db.session import session_scope
 from personal_assistant.jobs.retry import PermanentError
+from personal_assistant.logs import log_fields
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.sync import calendar_store as store
 from personal_assistant.sync.feeds import (
@@ -105,7 +106,7 @@ async def sync_calendars(sources: list[str], *, request_timeout: float) -> Calen
         summary["removed"],
         summary["conflicts"],
         summary["errors"],
-        extra={"action": "calendar_synced", **{k: v for k, v in summary.items() if k != "feeds"}},
+        extra=log_fields("calendar_synced", {k: v for k, v in summary.items() if k != "feeds"}),
     )
     if transient:
         raise CalendarUnavailable(
@@ -144,7 +145,7 @@ async def sync_feed(source: str, client: httpx.AsyncClient) -> FeedReport:
             "calendar feed %s: %s",
             shown,
             message,
-            extra={"action": "calendar_feed_failed", "feed": shown},
+            extra=log_fields("calendar_feed_failed", feed=shown),
         )
         async with session_scope() as session:
             await store.mark_checked(session, feed_id, error=message)

@@ -25,6 +25,7 @@ from procrastinate import App
 from personal_assistant.db.url import database_url
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs.app import get_app
+from personal_assistant.logs import log_fields
 from personal_assistant.monitoring.endpoints import worker_endpoints
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.worker import AssistantWorker
@@ -69,7 +70,7 @@ async def wait_for_database(url: str, stop: asyncio.Event) -> datetime | None:
                 "database unreachable, retrying in %.1f s: %s",
                 delay,
                 str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                extra={"action": "database_unreachable"},
+                extra=log_fields("database_unreachable"),
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
@@ -110,7 +111,7 @@ async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
             config.name,
             ", ".join(config.queues or ["all queues"]),
             config.concurrency,
-            extra={"action": "worker_start", "queues": config.queues},
+            extra=log_fields("worker_start", queues=config.queues),
         )
         try:
             async with app.open_async():
@@ -121,10 +122,10 @@ async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
             logger.warning(
                 "worker loop ended (%s); restarting",
                 reason,
-                extra={"action": "worker_restart", "reason": reason},
+                extra=log_fields("worker_restart", reason=reason),
             )
             await asyncio.sleep(0.2)
-    logger.info("worker %s stopped", config.name, extra={"action": "worker_stop"})
+    logger.info("worker %s stopped", config.name, extra=log_fields("worker_stop"))
 
 
 async def _run_until_restart(
@@ -181,7 +182,7 @@ def _request_stop(stop: asyncio.Event, signum: int) -> None:
     logger.info(
         "received %s, shutting down gracefully",
         signal.Signals(signum).name,
-        extra={"action": "worker_stopping"},
+        extra=log_fields("worker_stopping"),
     )
     stop.set()
 
