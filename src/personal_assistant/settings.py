@@ -19,7 +19,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from personal_assistant.errors import ConfigError
 
@@ -188,6 +188,11 @@ class Settings(BaseSettings):
     # Kept per stream; stdout and stderr together must fit in a recorded job result.
     command_output_max_bytes: int = Field(default=4096, gt=0, le=6144)
 
+    @property
+    def smtp_configured(self) -> bool:
+        """PA_SMTP_HOST was given (environment or .env): email can be sent."""
+        return "smtp_host" in self.model_fields_set
+
     @field_validator("smtp_tls")
     @classmethod
     def _one_tls_mode(cls, value: bool, info: Any) -> bool:
@@ -255,8 +260,13 @@ class Settings(BaseSettings):
     # Import paths of modules outside the package that expose a task ``domain``.
     extra_task_modules: TextList = Field(default_factory=list)
 
-    log_level: str = "INFO"
-    log_format: str = Field(default="text", pattern="^(text|json)$")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_name(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("worker_concurrency")
     @classmethod
@@ -291,6 +301,17 @@ def _env_name(loc: tuple[Any, ...]) -> str:
     return "DATABASE_URL" if field == "database_url" else f"PA_{field.upper()}"
 
 
+def _undecodable(exc: SettingsError) -> ConfigError:
+    """A value the environment source could not decode (e.g. malformed JSON), named."""
+    import re
+
+    found = re.search(r'field "([^"]+)"', str(exc))
+    name = _env_name((found.group(1),)) if found else "settings"
+    cause = exc.__cause__
+    detail = f"not valid JSON ({cause})" if cause is not None else str(exc)
+    return ConfigError(f"invalid setting {name}: {detail}")
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings; a bad value is one clear line, not a traceback."""
@@ -299,3 +320,5 @@ def get_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(f"invalid setting {_env_name(first['loc'])}: {first['msg']}") from None
+    except SettingsError as exc:
+        raise _undecodable(exc) from None

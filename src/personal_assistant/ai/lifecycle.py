@@ -16,7 +16,7 @@ from personal_assistant.ai.deferral import RUN_NOW_PRIORITY, cancel_job, defer_r
 from personal_assistant.ai.models import TASK_STATUSES, AITask, AITaskRun
 from personal_assistant.errors import BadInput, NotFound
 from personal_assistant.logs import log_fields
-from personal_assistant.notifications.service import check_channel
+from personal_assistant.notifications.service import check_channel_ready
 from personal_assistant.schedule_text import (
     Schedule,
     ScheduleError,
@@ -102,7 +102,7 @@ async def create_task(
         user_id=user_id.strip(),
         title=_title(title),
         instructions=_instructions(instructions),
-        channel=check_channel(channel),
+        channel=check_channel_ready(channel, user_id.strip()),
         max_runs=_max_runs(max_runs),
         status="active",
         run_count=0,
@@ -172,10 +172,18 @@ async def update_task(
 ) -> AITask:
     """Change a task; a new schedule replaces the pending run with the new next one."""
     now = now or datetime.now(UTC)
+    changes = (title, instructions, schedule, timezone, channel, max_runs)
+    if all(change is None for change in changes):
+        raise BadInput(
+            "nothing to change: give a new title, instructions, schedule, time zone, "
+            "channel or max runs"
+        )
     task = await get_task(session, task_id, lock=True)
     new_title = _title(title) if title is not None else task.title
     new_instructions = _instructions(instructions) if instructions is not None else None
-    new_channel = check_channel(channel) if channel is not None else task.channel
+    new_channel = (
+        check_channel_ready(channel, task.user_id) if channel is not None else task.channel
+    )
     rule: Schedule | None = None
     next_run: datetime | None = None
     if schedule is not None or timezone is not None:

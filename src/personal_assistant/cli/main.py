@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,9 @@ def load(name: str) -> tuple[Any, bool]:
     target = getattr(
         importlib.import_module(f"personal_assistant.cli.{command.module}"), command.attribute
     )
-    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    holder = typer.Typer(
+        add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None
+    )
     if isinstance(target, typer.Typer):
         holder.add_typer(target, name=name)
     else:
@@ -107,7 +110,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    # Plain help here: formatting it with rich would import rich for every ``--help``.
+    # Plain help: the rich renderer labels every flag ``<bool>``, and importing rich for
+    # every ``--help`` would slow it down.
     rich_markup_mode=None,
 )
 for _name, _command in COMMANDS.items():
@@ -120,15 +124,35 @@ for _name, _command in COMMANDS.items():
     )(_dispatcher(_name))
 
 
+def usage_line(exc: typer.TyperException) -> str:
+    """A usage error from the command-line framework as one line, naming the command."""
+    message = " ".join(exc.format_message().split())
+    context = getattr(exc, "ctx", None)
+    if context is None:
+        return message
+    return f"{message} (see `{context.command_path} --help`)"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr and a non-zero exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not {"--help", "-h"} & set(argv) and argv:
+        from personal_assistant.cli import runtime
+        from personal_assistant.settings import get_settings
+
+        runtime.set_argv(argv)
+        get_settings()  # every setting is checked before any command runs
     try:
         status = app(args=argv, prog_name="pa-tasks", standalone_mode=False)
     except typer.Abort:
         raise SystemExit(130) from None
-    except typer.TyperException as exc:  # usage errors: typer prints them itself
-        exc.show()  # type: ignore[attr-defined]
-        raise SystemExit(getattr(exc, "exit_code", 2)) from None
+    except NoArgsIsHelpError as exc:  # a bare group: its help, as before
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except typer.TyperException as exc:  # usage errors: one line, like every other error
+        from personal_assistant.cli.runtime import fail
+
+        fail(usage_line(exc), getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except Exception as exc:

@@ -110,6 +110,13 @@ class SmtpPermanentFailure(PermanentError):
     """The SMTP server refused the email."""
 
 
+class SmtpNotConfigured(PermanentError):
+    """PA_SMTP_HOST is not set: there is no server to send to."""
+
+
+NOT_CONFIGURED = "SMTP is not configured: set PA_SMTP_HOST (and PA_SMTP_PORT) to send email"
+
+
 class DeliveryOutcomeUnknown(PermanentError):
     """The email may or may not have been delivered; it is not re-sent automatically."""
 
@@ -168,6 +175,11 @@ async def send_outbox_email(outbox_id: int) -> dict[str, Any]:
         raise DeliveryOutcomeUnknown(f"email {outbox_id}: {UNKNOWN_OUTCOME}")
     if claimed.outgoing is None:
         return {"outbox_id": outbox_id, "status": claimed.final_status, "already": True}
+    if not settings.smtp_configured:
+        # No retry can help: fail the email now rather than spend its attempts.
+        await _record(FAIL, outbox_id, NOT_CONFIGURED)
+        _log_failed(outbox_id, NOT_CONFIGURED)
+        raise SmtpNotConfigured(f"email {outbox_id}: {NOT_CONFIGURED}")
 
     async def hand_over() -> None:
         await _record(HAND_OVER, outbox_id)

@@ -16,7 +16,9 @@ JOB_COLUMNS = """
     job.attempts, job.lock, job.queueing_lock, job.args, job.scheduled_at,
     job.abort_requested, job.worker_id,
     (SELECT min(at) FROM procrastinate_events e WHERE e.job_id = job.id) AS created_at,
-    (SELECT max(at) FROM procrastinate_events e WHERE e.job_id = job.id) AS updated_at
+    -- A "scheduled" event is stamped with the future run time: it is not an update.
+    (SELECT max(at) FROM procrastinate_events e
+      WHERE e.job_id = job.id AND e.type <> 'scheduled') AS updated_at
 """
 
 LIST_JOBS = text(

@@ -55,6 +55,14 @@ def parse_rule(schedule_text: str, timezone: str | None) -> Schedule:
         raise BadInput(str(exc)) from None
 
 
+def first_run(rule: Schedule, now: datetime) -> datetime:
+    """The rule's next run after ``now``: a schedule with none (a past time) is refused."""
+    first = rule.next_after(now)
+    if first is None:
+        raise BadInput(f"the schedule {rule.text!r} has no run after now; give a future time")
+    return first
+
+
 def _check_options(queue: str | None, misfire_policy: str | None) -> None:
     if queue is not None and queue not in QUEUES:
         raise BadInput(f"unknown queue {queue!r}; queues are {', '.join(QUEUES)}")
@@ -111,7 +119,7 @@ async def add_schedule(
         queue=queue,
         priority=priority,
         misfire_policy=misfire_policy,
-        next_run_at=rule.next_after(now or datetime.now(UTC)),
+        next_run_at=first_run(rule, now or datetime.now(UTC)),
     )
     session.add(row)
     await session.flush()
@@ -122,12 +130,19 @@ async def edit_schedule(
     session: AsyncSession, name: str, change: ScheduleChange, now: datetime | None = None
 ) -> StoredSchedule:
     """Apply ``change``; runs already deferred but not started are re-planned."""
+    if change == ScheduleChange():
+        raise BadInput(
+            "nothing to change: give a new schedule, args, time zone, queue, priority "
+            "or misfire policy"
+        )
     _check_options(change.queue, change.misfire_policy)
     row = await get_schedule(session, name, lock=True)
     if change.schedule_text is not None or change.timezone is not None:
         rule = parse_rule(
             change.schedule_text or row.schedule_text, change.timezone or row.timezone
         )
+        if row.enabled:
+            first_run(rule, now or datetime.now(UTC))
         row.schedule_text, row.kind, row.normalized = rule.text, rule.kind, rule.normalized
         row.timezone = rule.timezone
     if change.args is not None:
@@ -152,6 +167,11 @@ async def set_enabled(
     session: AsyncSession, name: str, enabled: bool, now: datetime | None = None
 ) -> StoredSchedule:
     row = await get_schedule(session, name, lock=True)
+    if row.enabled == enabled:
+        state = "active" if enabled else "paused"
+        raise BadInput(f"schedule {name!r} is already {state}")
+    if enabled:
+        first_run(rule_of(row), now or datetime.now(UTC))
     row.enabled = enabled
     await _replan(session, row, now)
     return row
