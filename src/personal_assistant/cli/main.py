@@ -136,13 +136,13 @@ def usage_line(exc: typer.TyperException) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr and a non-zero exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not {"--help", "-h"} & set(argv) and argv:
-        from personal_assistant.cli import runtime
-        from personal_assistant.settings import get_settings
-
-        runtime.set_argv(argv)
-        get_settings()  # every setting is checked before any command runs
     try:
+        if not {"--help", "-h"} & set(argv) and argv:
+            from personal_assistant.cli import runtime
+            from personal_assistant.settings import get_settings
+
+            runtime.set_argv(argv)
+            get_settings()  # every setting is checked before any command runs
         status = app(args=argv, prog_name="pa-tasks", standalone_mode=False)
     except typer.Abort:
         raise SystemExit(130) from None

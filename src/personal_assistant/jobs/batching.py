@@ -25,6 +25,8 @@ from procrastinate import jobs
 from procrastinate.connector import BaseConnector
 from psycopg.types.json import Jsonb
 
+from personal_assistant.logs import log_fields
+
 logger = logging.getLogger("personal_assistant.worker")
 
 CLAIM_JOBS = """
@@ -156,7 +158,7 @@ class SuccessWriter:
                 logger.warning(
                     "job %s was no longer running when its success was written",
                     success.job_id,
-                    extra={"action": "job_success_not_written", "job_id": success.job_id},
+                    extra=log_fields("job_success_not_written", job_id=success.job_id),
                 )
             if not done.done():
                 done.set_result(None)
