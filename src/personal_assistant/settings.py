@@ -68,6 +68,22 @@ def _default_backup_dir() -> Path:
 # --- end files, backups, sync and maintenance ---
 
 
+def argv_prefix(entry: str) -> tuple[str, ...]:
+    """A ``PA_COMMAND_ALLOWLIST`` entry as the argv prefix it pins (shell-like words);
+    ValueError if it is not one. Its first word is a bare name or an absolute path."""
+    import shlex
+
+    try:
+        words = tuple(shlex.split(entry))
+    except ValueError as exc:
+        raise ValueError(f"{entry!r} cannot be split into words: {exc}") from None
+    if not words:
+        raise ValueError("an entry is empty")
+    if "/" in words[0] and not words[0].startswith("/"):
+        raise ValueError(f"{words[0]!r} is neither a bare program name nor an absolute path")
+    return words
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PA_", env_file=".env", extra="ignore", populate_by_name=True
@@ -171,7 +187,8 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
+    # Unset: STARTTLS whenever the server offers it; true: required; false: never.
+    smtp_starttls: bool | None = None
     smtp_tls: bool = False
     smtp_from: str = "assistant@localhost"
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
@@ -181,8 +198,8 @@ class Settings(BaseSettings):
     # IANA zone of the user: the daily summary goes out at 08:00 there.
     user_timezone: str = "UTC"
     summary_email_to: TextList = Field(default_factory=list)
-    # Programs ``general:run_command`` may run: bare names (looked up on the worker's
-    # PATH) or absolute paths, matched exactly against the argv's first element.
+    # What ``general:run_command`` may run: argv prefixes whose first word is a bare name
+    # (looked up on the worker's PATH) or an absolute path (see general/command_policy.py).
     command_allowlist: TextList = Field(default_factory=list)
     command_timeout_max_seconds: float = Field(default=300.0, gt=0, le=3600)
     # Kept per stream; stdout and stderr together must fit in a recorded job result.
@@ -224,10 +241,9 @@ class Settings(BaseSettings):
 
     @field_validator("command_allowlist")
     @classmethod
-    def _names_or_absolute_paths(cls, value: list[str]) -> list[str]:
+    def _argv_prefixes(cls, value: list[str]) -> list[str]:
         for entry in value:
-            if "/" in entry and not entry.startswith("/"):
-                raise ValueError(f"{entry!r} is neither a bare program name nor an absolute path")
+            argv_prefix(entry)
         return value
 
     # --- end email, general tasks and sequences ---
@@ -256,6 +272,24 @@ class Settings(BaseSettings):
     notify_webhook_secret: SecretStr | None = None
     notify_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # --- end AI tasks, notifications and circuit breakers ---
+
+    # --- Bounds on what untrusted input may do ---
+    # run_command: shells and interpreters only on this explicit opt-in; variables passed
+    # to the child besides PATH, HOME, LANG and TZ.
+    command_allow_interpreters: bool = False
+    command_env_allowlist: TextList = Field(default_factory=list)
+    # AI tasks, whoever asks (a user or a model): the shortest interval between runs, the
+    # active or paused tasks a user may have, and per run the tasks a model may create
+    # and the tool calls it may make. The agent's email goes to the task's owner and to
+    # these addresses only.
+    ai_min_interval_seconds: float = Field(default=60.0, gt=0)
+    ai_max_active_tasks_per_user: PositiveInt = 50
+    ai_max_tasks_per_run: PositiveInt = 3
+    ai_max_tool_calls_per_run: PositiveInt = 20
+    ai_email_recipients: TextList = Field(default_factory=list)
+    # SMTP AUTH over a connection that is not encrypted sends the password in clear.
+    smtp_allow_plaintext_auth: bool = False
+    # --- end bounds ---
 
     # Import paths of modules outside the package that expose a task ``domain``.
     extra_task_modules: TextList = Field(default_factory=list)
@@ -298,7 +332,13 @@ class Settings(BaseSettings):
 
 def _env_name(loc: tuple[Any, ...]) -> str:
     field = str(loc[0]) if loc else "settings"
-    return "DATABASE_URL" if field == "database_url" else f"PA_{field.upper()}"
+    if field in ("DATABASE_URL", "database_url"):
+        # pydantic names the first alias; name the variable the operator set.
+        import os
+
+        set_as_pa = "PA_DATABASE_URL" in os.environ and "DATABASE_URL" not in os.environ
+        return "PA_DATABASE_URL" if set_as_pa else "DATABASE_URL"
+    return f"PA_{field.upper()}"
 
 
 def _undecodable(exc: SettingsError) -> ConfigError:

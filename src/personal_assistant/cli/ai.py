@@ -13,6 +13,7 @@ from personal_assistant.ai import lifecycle
 from personal_assistant.ai.models import AITask, AITaskRun
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import console, in_session, print_json
+from personal_assistant.cli.terminal import styled
 from personal_assistant.notifications.models import Notification
 from personal_assistant.notifications.service import failed_notifications
 from personal_assistant.settings import get_settings
@@ -204,7 +205,9 @@ def show(
             }
         )
         return
-    console.print(f"[bold]AI task {task.id}[/]: {task.title}  [bold]{task.status}[/]")
+    console.print(
+        styled((f"AI task {task.id}", "bold"), f": {task.title}  ", (task.status, "bold"))
+    )
     console.print(f"for {task.user_id} on {task.channel}; {task.instructions}")
     console.print(
         f"{lifecycle.schedule_of(task).describe()}; next run "

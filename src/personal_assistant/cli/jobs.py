@@ -6,6 +6,7 @@ import typer
 
 from personal_assistant.cli.output import as_json_text, table, when
 from personal_assistant.cli.runtime import console, in_session, print_json
+from personal_assistant.cli.terminal import styled
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs import control, inspect
 from personal_assistant.jobs.lookup import task_filter
@@ -71,7 +72,9 @@ def show_job(
         print_json(detail.as_json())
         return
     job = detail.job
-    console.print(f"[bold]Job {job.id}[/]  {job.task}  on {job.queue}  [bold]{job.status}[/]")
+    console.print(
+        styled((f"Job {job.id}", "bold"), f"  {job.task}  on {job.queue}  ", (job.status, "bold"))
+    )
     console.print(
         f"priority {job.priority}, attempts {job.attempts}, lock {job.lock or '-'}, "
         f"queueing lock {job.queueing_lock or '-'}, scheduled {when(job.scheduled_at)}"

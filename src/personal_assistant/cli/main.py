@@ -142,6 +142,9 @@ def main(argv: list[str] | None = None) -> None:
             from personal_assistant.settings import get_settings
 
             runtime.set_argv(argv)
+            reason = runtime.unusable_argument(argv)
+            if reason:
+                runtime.fail(reason)
             get_settings()  # every setting is checked before any command runs
         status = app(args=argv, prog_name="pa-tasks", standalone_mode=False)
     except typer.Abort:
