@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal
 import platformdirs
 from pydantic import (
     AliasChoices,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     PositiveInt,
     SecretStr,
@@ -68,6 +70,26 @@ def _default_backup_dir() -> Path:
 # --- end files, backups, sync and maintenance ---
 
 
+# --- Flow control: resource guard thresholds ---
+class GuardThresholds(BaseModel):
+    """When a worker stops taking jobs of one queue; any limit reached engages the guard.
+
+    ``None`` turns a limit off. It is released once every measure is back under its limit
+    by the release ratio (hysteresis), so a load hovering at the limit does not flap.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    load_per_core: float | None = Field(default=1.5, ge=0)
+    min_available_memory_percent: float | None = Field(default=10.0, ge=0, le=100)
+    max_db_connections: int | None = Field(default=None, ge=0)
+
+
+def _default_guards() -> dict[str, GuardThresholds]:
+    return {"ai_tasks": GuardThresholds(), "file_tasks": GuardThresholds()}
+
+
+# --- end flow control ---
 def argv_prefix(entry: str) -> tuple[str, ...]:
     """A ``PA_COMMAND_ALLOWLIST`` entry as the argv prefix it pins (shell-like words);
     ValueError if it is not one. Its first word is a bare name or an absolute path."""
@@ -273,6 +295,18 @@ class Settings(BaseSettings):
     notify_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # --- end AI tasks, notifications and circuit breakers ---
 
+    # --- Flow control: pause, scale, resource guard, priority ageing ---
+    # Upper bound of ``pa-tasks queues scale``.
+    queue_max_concurrency: PositiveInt = 32
+    # Workers re-read queue controls this often, besides the NOTIFY of each change.
+    queue_control_recheck_seconds: float = Field(default=5.0, gt=0)
+    # A waiting job counts one priority higher per interval waited; 0 turns ageing off.
+    priority_ageing_seconds: float = Field(default=60.0, ge=0)
+    # Heavy queues and their limits (JSON); queues not listed are never held back.
+    resource_guard: dict[str, GuardThresholds] = Field(default_factory=_default_guards)
+    resource_guard_interval_seconds: float = Field(default=2.0, gt=0)
+    resource_guard_release_ratio: float = Field(default=0.8, gt=0, le=1)
+    # --- end flow control ---
     # --- Bounds on what untrusted input may do ---
     # run_command: shells and interpreters only on this explicit opt-in; variables passed
     # to the child besides PATH, HOME, LANG and TZ.
@@ -301,6 +335,14 @@ class Settings(BaseSettings):
     @classmethod
     def _level_name(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("resource_guard")
+    @classmethod
+    def _guarded_queues_known(cls, value: dict[str, GuardThresholds]) -> dict[str, GuardThresholds]:
+        unknown = sorted(set(value) - set(QUEUES))
+        if unknown:
+            raise ValueError(f"unknown queue {unknown[0]!r}; queues are {', '.join(QUEUES)}")
+        return value
 
     @field_validator("worker_concurrency")
     @classmethod

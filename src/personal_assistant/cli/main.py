@@ -28,7 +28,9 @@ COMMANDS: dict[str, Command] = {
         "defer_command",
         "Defer a job (or a chain of jobs, with --then) and print the (first) job's id.",
     ),
-    "queues": Command("overview", "queues_command", "Job counts per status, per queue."),
+    "queues": Command(
+        "queues", "app", "Job counts per queue (the default); pause, resume and scale queues."
+    ),
     "tasks": Command(
         "overview",
         "tasks_command",

@@ -1,17 +1,14 @@
-"""Batched job claims and group-committed completions for the product's worker.
+"""Group-committed successes for the product's worker.
 
-procrastinate spends two round trips on every job: one ``procrastinate_fetch_job_v2``
-and one ``procrastinate_finish_job_v1``. A drain is then bounded by round trips, not by
-PostgreSQL. Here one statement claims as many jobs as the worker has free slots, and
-successes are written by whoever finishes first while no write is in flight, together
-with every success that arrived meanwhile (group commit): under load a write covers many
-jobs; when idle, each job is written at once, with no added latency.
+procrastinate spends a round trip to finish every job. Here a success is written by
+whoever finishes first while no write is in flight, together with every success that
+arrived meanwhile (group commit): under load one statement covers many jobs; when idle,
+each job is written at once, with no added latency. The claims that go with it, many
+jobs per statement, are in ``jobs/fetch.py``.
 
-Both statements keep procrastinate's semantics: the claim is its fetch query with a
-larger LIMIT (two jobs sharing a lock are never both claimable, because the second
-always sees the first as an earlier ``todo`` or a ``doing`` job), and the status
-triggers write the same events as its functions. Only plain successes are batched;
-failures, retries and aborts take procrastinate's own path.
+The statement keeps procrastinate's semantics: the status trigger writes the same
+``succeeded`` events as its finish function. Only plain successes are grouped; failures,
+retries and aborts take the one-by-one path.
 """
 
 from __future__ import annotations
@@ -21,42 +18,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from procrastinate import jobs
 from procrastinate.connector import BaseConnector
 from psycopg.types.json import Jsonb
 
 from personal_assistant.logs import log_fields
 
 logger = logging.getLogger("personal_assistant.worker")
-
-CLAIM_JOBS = """
-WITH candidate AS (
-    SELECT jobs.id
-      FROM procrastinate_jobs AS jobs
-     WHERE NOT EXISTS (
-               SELECT 1
-                 FROM procrastinate_jobs AS other_jobs
-                WHERE jobs.lock IS NOT NULL
-                  AND other_jobs.lock = jobs.lock
-                  AND (other_jobs.status = 'doing'
-                       OR (other_jobs.status = 'todo'
-                           AND (other_jobs.priority > jobs.priority
-                                OR (other_jobs.priority = jobs.priority
-                                    AND other_jobs.id < jobs.id))))
-           )
-       AND jobs.status = 'todo'
-       AND (%(queues)s::varchar[] IS NULL OR jobs.queue_name = ANY(%(queues)s::varchar[]))
-       AND (jobs.scheduled_at IS NULL OR jobs.scheduled_at <= now())
-     ORDER BY jobs.priority DESC, jobs.id ASC
-     LIMIT %(limit)s
-       FOR UPDATE OF jobs SKIP LOCKED
-)
-UPDATE procrastinate_jobs
-   SET status = 'doing', worker_id = %(worker_id)s
-  FROM candidate
- WHERE procrastinate_jobs.id = candidate.id
-RETURNING procrastinate_jobs.*
-"""
 
 # One statement for many successes: results recorded, jobs marked succeeded (the status
 # trigger writes each 'succeeded' event), as procrastinate_finish_job_v1 does one by one;
@@ -77,18 +44,6 @@ UPDATE procrastinate_jobs AS jobs
  WHERE jobs.id = done.id AND jobs.status = 'doing' AND jobs.worker_id = done.worker_id
 RETURNING jobs.id
 """
-
-
-async def claim_jobs(
-    connector: BaseConnector, queues: list[str] | None, worker_id: int, limit: int
-) -> list[jobs.Job]:
-    """Up to ``limit`` due jobs, marked ``doing`` for this worker, highest priority first."""
-    rows = await connector.execute_query_all_async(
-        CLAIM_JOBS, queues=queues, worker_id=worker_id, limit=limit
-    )
-    claimed = [jobs.Job.from_row(row) for row in rows]
-    claimed.sort(key=lambda job: (-job.priority, job.id or 0))
-    return claimed
 
 
 @dataclass(frozen=True)

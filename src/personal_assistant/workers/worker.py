@@ -7,9 +7,12 @@
   and at least every ``RECHECK_SECONDS`` (retries are scheduled by an UPDATE, which
   notifies nobody). Each look covers everything due since the previous one, so a job
   that fell due between two looks still wakes the loop.
+- Flow control: jobs are claimed through ``jobs.fetch`` (pauses, priority ageing), only
+  from queues the ``jobs.flow`` gate allows (scaled concurrency, resource guard). The
+  listener also hears ``queue_controls`` changes, so a pause or scale applies at once.
 - Batches (``PA_WORKER_BATCHING``, on by default): one statement claims as many jobs as
-  the worker has free slots, and successes are written in groups (``jobs/batching.py``).
-  Off, jobs are fetched and finished one by one, as procrastinate does.
+  the worker has free slots (``jobs.fetch.claim_jobs``), and successes are written in
+  groups (``jobs/batching.py``). Off, jobs are fetched and finished one by one.
 - Results: the JSON result the middleware prepared is written in the same statement
   that marks the job succeeded, and a result exists exactly when its job succeeded.
 - Errors: a failed attempt's exception (type, message, traceback tail, secrets masked)
@@ -25,18 +28,24 @@ tests cover the behaviour.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import time
 from datetime import datetime
 from typing import Any
 
 from procrastinate import job_context, jobs, utils
+from procrastinate.manager import get_channel_for_queues
 from procrastinate.worker import Worker
 from psycopg.types.json import Jsonb
 
 from personal_assistant.db.url import database_url
-from personal_assistant.jobs.batching import Success, SuccessWriter, claim_jobs
+from personal_assistant.jobs import queue_control
+from personal_assistant.jobs.batching import Success, SuccessWriter
 from personal_assistant.jobs.failures import FailedAttempt, describe_failure, secret_values
+from personal_assistant.jobs.fetch import claim_jobs, fetch_job
+from personal_assistant.jobs.flow import FetchFilter, FlowControl, Wait
 from personal_assistant.jobs.retry import RescheduleError
 from personal_assistant.monitoring.endpoints import worker_side_task
 from personal_assistant.monitoring.readiness import listen_probe
@@ -90,11 +99,25 @@ class AssistantWorker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._schedule_changed = asyncio.Event()
+        self._slot_freed = asyncio.Event()
+        self._settings = get_settings()
+        self.flow = FlowControl(
+            self.app.connector,
+            self._settings,
+            concurrency=self.concurrency,
+            queues=self.queues,
+            worker_name=self.worker_name,
+            changed=self._flow_changed,
+        )
         self._failures: dict[int, FailedAttempt] = {}
         self._secrets: list[str] | None = None
-        settings = get_settings()
+        settings = self._settings
         self._batch_size = settings.worker_batch_size if settings.worker_batching else 0
         self._successes = SuccessWriter(self.app.connector, max(self._batch_size, 1))
+
+    def _flow_changed(self) -> None:
+        self._slot_freed.set()
+        self._new_job_event.set()
 
     def _log_extra(
         self, action: str, context: Any, job_result: Any, **kwargs: Any
@@ -106,77 +129,136 @@ class AssistantWorker(Worker):
         extra: dict[str, Any] = super()._log_extra(action, context, job_result, **kwargs)
         return extra
 
+    async def _handle_notification(self, *, channel: str, notification: Any) -> None:
+        await super()._handle_notification(channel=channel, notification=notification)
+        if notification.get("type") == queue_control.NOTIFICATION_TYPE:
+            self.flow.notified()
+        elif notification.get("type") == "job_inserted":
+            self._schedule_changed.set()
+            self._knock()  # procrastinate's own wake-up may land mid-fetch and be lost
+        listen_probe.observe(notification)  # /readyz proves LISTEN works by a round trip
+
+    async def _run_loop(self) -> None:
+        self.flow.gate.running.clear()
+        # Scaled concurrency and the guard hold from the first fetch (pauses, in the fetch).
+        await self.flow.refresh_controls()
+        await self.flow.check_resources()
+        await super()._run_loop()  # type: ignore[no-untyped-call]
+
+    def _start_side_tasks(self) -> list[asyncio.Task[Any]]:
+        listen, self.listen_notify = self.listen_notify, False
+        try:
+            side_tasks: list[asyncio.Task[Any]] = super()._start_side_tasks()
+        finally:
+            self.listen_notify = listen
+        if listen:
+            side_tasks.append(asyncio.create_task(self._listen(), name="listener"))
+        side_tasks.append(asyncio.create_task(self.flow.watch_controls(), name="queue_controls"))
+        if self.flow.guard.thresholds:
+            # Only a task that never returns: procrastinate stops watching its side tasks
+            # once any of them ends.
+            side_tasks.append(
+                asyncio.create_task(
+                    self.flow.watch_resources(lambda: self.worker_id), name="resource_guard"
+                )
+            )
+        side_tasks.append(asyncio.create_task(self._wake_when_due(), name="due_timer"))
+        # Registers the worker for /readyz and serves HTTP when PA_WORKER_HTTP_PORT is set.
+        side_tasks.append(asyncio.create_task(worker_side_task(self), name="monitoring"))
+        return side_tasks
+
+    async def _listen(self) -> None:
+        """procrastinate's listener, also on the queue-control channel (one connection)."""
+
+        async def on_notification(channel: str, payload: str) -> None:
+            await self._handle_notification(channel=channel, notification=json.loads(payload))
+
+        channels = [*get_channel_for_queues(self.queues), queue_control.CHANNEL]
+        await self.app.connector.listen_notify(on_notification=on_notification, channels=channels)
+
     async def _fetch_and_process_jobs(self) -> None:
-        """Claim as many jobs as there are free slots, in one statement, until none is due."""
-        if not self._batch_size:
-            await super()._fetch_and_process_jobs()  # type: ignore[no-untyped-call]
-            return
+        """procrastinate's loop, with the gate of ``jobs.flow`` in place of one semaphore."""
         while not self._stop_event.is_set():
-            acquire = asyncio.create_task(self._job_semaphore.acquire())
-            try:
-                await utils.wait_any(acquire, self._stop_event.wait())
-            finally:
-                if not acquire.done():
-                    acquire.cancel()
-            if self._stop_event.is_set():
-                if acquire.done() and not acquire.cancelled():
-                    self._job_semaphore.release()
-                break
-            slots = 1
-            while slots < self._batch_size and not self._job_semaphore.locked():
-                await self._job_semaphore.acquire()  # free now: returns at once
-                slots += 1
-            claimed: list[jobs.Job] = []
-            try:
-                assert self.worker_id is not None
-                claimed = await claim_jobs(
-                    self.app.connector, list(self.queues) if self.queues else None,
-                    self.worker_id, slots,
-                )  # fmt: skip
-            finally:
-                for _ in range(slots - len(claimed)):
-                    self._job_semaphore.release()
+            choice = self.flow.gate.choose(self.queues)
+            if choice == Wait.FOR_SLOT:
+                self._slot_freed.clear()
+                await utils.wait_any(self._slot_freed.wait(), self._stop_event.wait())
+                continue
+            if not isinstance(choice, FetchFilter):  # every queue paused or held back
                 self._new_job_event.clear()
+                break
+            # Every free slot at once when batching (no queue past its limit), else one.
+            wanted = (
+                min(self._batch_size, self.flow.gate.free_slots(choice)) if self._batch_size else 1
+            )
+            if wanted < 1:
+                break
+            claimed = await self._claim(choice, wanted)
+            # Even when stopping: claimed, so run them (as procrastinate does).
             for job in claimed:
                 self._start_job(job)
-            if len(claimed) < slots:
+            if len(claimed) < wanted:
                 break
 
+    async def _claim(self, choice: FetchFilter, wanted: int) -> list[jobs.Job]:
+        assert self.worker_id is not None
+        ageing = self._settings.priority_ageing_seconds
+        try:
+            if not self._batch_size:
+                job = await fetch_job(
+                    self.app.connector,
+                    worker_id=self.worker_id,
+                    include=choice.include,
+                    exclude=choice.exclude,
+                    ageing_seconds=ageing,
+                )
+                return [] if job is None else [job]
+            return await claim_jobs(
+                self.app.connector,
+                worker_id=self.worker_id,
+                include=choice.include,
+                exclude=choice.exclude,
+                ageing_seconds=ageing,
+                limit=wanted,
+            )
+        finally:
+            self._new_job_event.clear()
+
     def _start_job(self, job: jobs.Job) -> None:
-        """Run one claimed job in its own task, as procrastinate's fetch loop does."""
         job_id = job.id
+
+        def abort_reason() -> job_context.AbortReason | None:
+            return self._job_ids_to_abort.get(job_id) if job_id else None
+
         context = job_context.JobContext(
             app=self.app,
             worker_name=self.worker_name,
             worker_queues=self.queues,
             additional_context=self.additional_context.copy() if self.additional_context else {},
             job=job,
-            abort_reason=lambda: self._job_ids_to_abort.get(job_id) if job_id else None,
+            abort_reason=abort_reason,
             start_timestamp=time.time(),
         )
-        job_task = asyncio.create_task(
+        task = asyncio.create_task(
             self._process_job(context), name=f"process job {job.task_name}[{job.id}]"
         )
-        self._running_jobs[job_task] = context
-        job_task.add_done_callback(self._job_done)
+        self._running_jobs[task] = context
+        self.flow.gate.running[job.queue] += 1
 
-    def _job_done(self, task: asyncio.Task[Any]) -> None:
-        del self._running_jobs[task]
-        self._job_semaphore.release()
+        def on_job_complete(done: asyncio.Task[Any]) -> None:
+            del self._running_jobs[done]
+            self.flow.gate.running[job.queue] -= 1
+            # A queue skipped for want of a slot may have jobs waiting: look again.
+            self._slot_freed.set()
+            self._new_job_event.set()
 
-    async def _handle_notification(self, *, channel: str, notification: Any) -> None:
-        await super()._handle_notification(channel=channel, notification=notification)
-        if notification.get("type") == "job_inserted":
-            self._schedule_changed.set()
-            self._knock()  # procrastinate's own wake-up may land mid-fetch and be lost
-        listen_probe.observe(notification)  # /readyz proves LISTEN works by a round trip
+        task.add_done_callback(on_job_complete)
 
-    def _start_side_tasks(self) -> list[asyncio.Task[Any]]:
-        side_tasks: list[asyncio.Task[Any]] = super()._start_side_tasks()
-        side_tasks.append(asyncio.create_task(self._wake_when_due(), name="due_timer"))
-        # Registers the worker for /readyz and serves HTTP when PA_WORKER_HTTP_PORT is set.
-        side_tasks.append(asyncio.create_task(worker_side_task(self), name="monitoring"))
-        return side_tasks
+    async def _shutdown(self, side_tasks: list[asyncio.Task[Any]]) -> None:
+        worker_id = self.worker_id
+        await super()._shutdown(side_tasks)
+        with contextlib.suppress(Exception):  # the row is ignored once the worker is gone
+            await self.flow.forget(worker_id)
 
     async def _next_due(self, since: datetime | None) -> tuple[datetime, float | None]:
         """When this look happened, and the seconds until the first job due after ``since``.

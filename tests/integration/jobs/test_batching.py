@@ -1,4 +1,4 @@
-"""Batched claims keep procrastinate's fetch rules; grouped successes keep its events."""
+"""Batched claims keep the fetch rules; grouped successes keep procrastinate's events."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 import psycopg
 from procrastinate import PsycopgConnector
 
-from personal_assistant.jobs.batching import Success, SuccessWriter, claim_jobs
+from personal_assistant.jobs.batching import Success, SuccessWriter
+from personal_assistant.jobs.fetch import claim_jobs as claim
 from tests.support.db import query, scalar
 
 
@@ -37,6 +38,15 @@ def _worker_id(url: str) -> int:
     return int(scalar(url, "SELECT procrastinate_register_worker_v1()"))
 
 
+async def claim_jobs(
+    connector: PsycopgConnector, queues: list[str] | None, worker_id: int, limit: int
+) -> list[Any]:
+    return await claim(
+        connector, worker_id=worker_id, include=queues, exclude=None, ageing_seconds=0,
+        limit=limit,
+    )  # fmt: skip
+
+
 async def _connector(url: str) -> PsycopgConnector:
     connector = PsycopgConnector(conninfo=url, min_size=1, max_size=4)
     await connector.open_async()
@@ -60,6 +70,10 @@ async def test_one_claim_takes_the_due_jobs_by_priority_and_one_per_lock(databas
         assert [job.id for job in claimed] == [high, locked_first, low]
         # The lock's second job waits while the first is running, whatever the limit.
         assert await claim_jobs(connector, ["q"], worker, limit=10) == []
+        # A paused queue gives nothing, and the rest of the batch comes from elsewhere.
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("INSERT INTO queue_controls (queue, paused) VALUES ('elsewhere', true)")
+        assert await claim_jobs(connector, None, worker, limit=10) == []
         statuses = dict(query(database_url, "SELECT id, status::text FROM procrastinate_jobs"))
         assert statuses[locked_second] == statuses[future] == statuses[other_queue] == "todo"
         assert {statuses[i] for i in (high, locked_first, low)} == {"doing"}
