@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from personal_assistant.jobs.resource_guard import DB_CONNECTIONS, ResourceGuard, sample_machine
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import Settings
 
 logger = logging.getLogger("personal_assistant.worker")
@@ -143,7 +144,9 @@ class FlowControl:
                 "queue %s %s",
                 queue,
                 "paused" if queue in paused else "resumed",
-                extra={"action": "queue_paused" if queue in paused else "queue_resumed"},
+                extra=log_fields(
+                    "queue_paused" if queue in paused else "queue_resumed", queue=queue
+                ),
             )
         for queue in sorted(set(scaled) | set(self.gate.scaled)):
             if scaled.get(queue) != self.gate.scaled.get(queue):
@@ -151,7 +154,7 @@ class FlowControl:
                     "queue %s concurrency %s",
                     queue,
                     scaled.get(queue, "shared"),
-                    extra={"action": "queue_scaled", "queue": queue},
+                    extra=log_fields("queue_scaled", queue=queue),
                 )
         self.gate.paused, self.gate.scaled = paused, scaled
         self._changed()
@@ -170,7 +173,7 @@ class FlowControl:
                 logger.warning(
                     "cannot read queue controls: %s",
                     exc,
-                    extra={"action": "queue_controls_unreadable"},
+                    extra=log_fields("queue_controls_unreadable"),
                 )
 
     async def check_resources(self) -> bool:
@@ -204,7 +207,7 @@ class FlowControl:
                 logger.warning(
                     "resource guard cannot sample: %s",
                     exc,
-                    extra={"action": "resource_guard_error"},
+                    extra=log_fields("resource_guard_error"),
                 )
 
     async def _publish(self, worker_id: int | None) -> None:
