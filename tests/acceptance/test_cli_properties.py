@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from personal_assistant.cli.main import app, main
 from tests.support.db import table_fingerprint
 
-SERVING = {("worker",), ("up",), ("metrics",)}
+SERVING = {("worker",), ("up",), ("metrics",), ("web",)}
 
 # Values that let the other parameters through to where the text under test is used.
 VALID = {
