@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from personal_assistant.cli.main import app, main
+from personal_assistant.cli.main import COMMANDS as TOP_LEVEL
+from personal_assistant.cli.main import load, main
 from tests.support.db import table_fingerprint
 
 SERVING = {("worker",), ("up",), ("metrics",), ("web",)}
@@ -105,7 +105,9 @@ def _commands() -> dict[tuple[str, ...], Any]:
         elif path not in SERVING:
             found[path] = command
 
-    walk(typer.main.get_command(app), ())
+    for name in TOP_LEVEL:
+        holder, is_group = load(name)
+        walk(holder.commands[name] if is_group else holder, (name,))
     return found
 
 

@@ -49,7 +49,7 @@ MATCHING = """
     AND (CAST(:queue AS text) IS NULL OR queue_name = :queue)
     AND (CAST(:task AS text) IS NULL OR task_name = :task)
 """
-COUNT_WAITING = text(f"SELECT count(*) FROM procrastinate_jobs WHERE {MATCHING}")
+COUNT_WAITING = text(f"SELECT count(*) FROM procrastinate_jobs WHERE {MATCHING}")  # nosec B608: composed from this module's constant SQL, never from input
 CANCEL_BATCH = text(
     f"""
     WITH batch AS (
@@ -58,7 +58,7 @@ CANCEL_BATCH = text(
     )
     UPDATE procrastinate_jobs AS j SET status = 'cancelled'
       FROM batch WHERE j.id = batch.id AND j.status = 'todo'
-    """
+    """  # nosec B608: composed from this module's constant SQL, never from input
 )
 BATCH_SIZE = 1000
 
