@@ -218,6 +218,16 @@ class Settings(BaseSettings):
     notify_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # --- end AI tasks, notifications and circuit breakers ---
 
+    # --- MCP: tool servers in the shared "mcpServers" JSON format ---
+    mcp_config: Path | None = None
+    mcp_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Text and structured content of a tool's result, each, in a job's result.
+    mcp_result_max_chars: int = Field(default=8000, gt=0, le=12000)
+    mcp_breaker_failures: PositiveInt = 5
+    mcp_breaker_window_seconds: float = Field(default=60.0, gt=0)
+    mcp_breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    # --- end MCP ---
+
     # Import paths of modules outside the package that expose a task ``domain``.
     extra_task_modules: TextList = Field(default_factory=list)
 

@@ -13,7 +13,7 @@ from personal_assistant.chains.service import start_chain
 from personal_assistant.cli.runtime import in_session, print_json
 from personal_assistant.errors import BadInput
 from personal_assistant.settings import QUEUES
-from personal_assistant.workers.enqueue import JobOptions, defer, validated_args
+from personal_assistant.workers.enqueue import JobOptions, checked_args, defer, validated_args
 from personal_assistant.workers.lookup import resolve_task
 
 
@@ -106,7 +106,13 @@ def defer_command(
             )
         steps = chain_steps(found, kwargs, then, then_args)
         start = JobOptions(schedule_at=schedule_time(at, in_))
-        started = in_session(lambda session: start_chain(session, steps, start))
+
+        async def chain(session: Any) -> Any:
+            for step, step_args in steps:
+                await checked_args(step, step_args)
+            return await start_chain(session, steps, start)
+
+        started = in_session(chain)
         if as_json:
             print_json(
                 {
@@ -127,7 +133,11 @@ def defer_command(
         queueing_lock=queueing_lock,
         queue=queue,
     )
-    job_id = in_session(lambda session: defer(session, found, kwargs, options))
+
+    async def one(session: Any) -> int:
+        return await defer(session, found, await checked_args(found, kwargs), options)
+
+    job_id = in_session(one)
     if as_json:
         print_json({"id": job_id, "task": found.name, "queue": queue or found.queue})
     else:

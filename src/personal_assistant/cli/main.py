@@ -13,6 +13,7 @@ from personal_assistant.cli import chains as chains_cli
 from personal_assistant.cli import db, jobs, schedule
 from personal_assistant.cli import email as email_cli
 from personal_assistant.cli import events as events_cli
+from personal_assistant.cli import mcp as mcp_cli
 from personal_assistant.cli import sync as sync_cli
 from personal_assistant.cli.defer import defer_command
 from personal_assistant.cli.health import health_command
@@ -47,6 +48,7 @@ app.add_typer(schedule.app, name="schedule")
 app.add_typer(backup_cli.app, name="backup")
 app.add_typer(sync_cli.app, name="sync")
 app.add_typer(events_cli.app, name="events")
+app.add_typer(mcp_cli.app, name="mcp")
 
 
 def main(argv: list[str] | None = None) -> None:

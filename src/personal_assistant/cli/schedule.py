@@ -87,6 +87,39 @@ def add(
     )
 
 
+@app.command("mcp")
+def add_mcp(
+    name: str = typer.Argument(..., help="A unique name."),
+    schedule: str = typer.Argument(..., help="e.g. 'every day at noon', '0 12 * * *'."),
+    server: str = typer.Option(..., "--server", help="A server of PA_MCP_CONFIG."),
+    tool: str = typer.Option(..., "--tool", help="One of its tools."),
+    arguments: str = typer.Option("{}", "--arguments", help="The tool's arguments (JSON)."),
+    tz: str | None = typer.Option(None, "--tz", help="IANA zone, e.g. Europe/Paris."),
+    misfire: str = typer.Option("run_once", help="After downtime: run_once or skip."),
+) -> None:
+    """Store a schedule that calls an MCP tool (mcp:call_tool); arguments are checked now."""
+    payload = {
+        "server": server,
+        "tool": tool,
+        "arguments": parse_args_json(arguments, "--arguments"),
+    }
+    row = in_session(
+        lambda s: service.add_schedule(
+            s,
+            name=name,
+            task_name="mcp:call_tool",
+            schedule_text=schedule,
+            args=payload,
+            timezone=_zone(tz),
+            misfire_policy=misfire,
+        )
+    )
+    typer.echo(
+        f"{row.name}: {server}.{tool} {service.rule_of(row).describe()}; "
+        f"next run {_local(row.next_run_at, row.timezone)}"
+    )
+
+
 @app.command("edit")
 def edit(
     name: str = typer.Argument(..., help="The schedule's name."),

@@ -14,7 +14,7 @@ from personal_assistant.schedules.models import ScheduleFire, StoredSchedule
 from personal_assistant.scheduling import ScheduleError, parse_schedule, schedule_from_normalized
 from personal_assistant.scheduling.types import Schedule
 from personal_assistant.settings import QUEUES
-from personal_assistant.workers.enqueue import validated_args
+from personal_assistant.workers.enqueue import checked_args
 from personal_assistant.workers.lookup import resolve_task
 
 MISFIRE_POLICIES = ("run_once", "skip")
@@ -64,8 +64,8 @@ def _check_options(queue: str | None, misfire_policy: str | None) -> None:
         )
 
 
-def _task_args(task_name: str, args: dict[str, Any]) -> dict[str, Any]:
-    return validated_args(resolve_task(task_name), args)
+async def _task_args(task_name: str, args: dict[str, Any]) -> dict[str, Any]:
+    return await checked_args(resolve_task(task_name), args)
 
 
 async def get_schedule(session: AsyncSession, name: str, *, lock: bool = False) -> StoredSchedule:
@@ -99,10 +99,11 @@ async def add_schedule(
     exists = await session.execute(select(StoredSchedule.id).where(StoredSchedule.name == name))
     if exists.first() is not None:
         raise BadInput(f"a schedule named {name!r} exists; edit it or pick another name")
+    task_args = await _task_args(task.name, args or {})
     row = StoredSchedule(
         name=name,
         task_name=task.name,
-        args=_task_args(task.name, args or {}),
+        args=task_args,
         schedule_text=rule.text,
         kind=rule.kind,
         normalized=rule.normalized,
@@ -131,7 +132,7 @@ async def edit_schedule(
         row.schedule_text, row.kind, row.normalized = rule.text, rule.kind, rule.normalized
         row.timezone = rule.timezone
     if change.args is not None:
-        row.args = _task_args(row.task_name, change.args)
+        row.args = await _task_args(row.task_name, change.args)
     if change.queue is not None:
         row.queue = change.queue
     if change.priority is not None:
