@@ -13,6 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.support.reset import reset_process_caches
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -70,3 +74,20 @@ def probe_calls(probe_log: Path) -> list[dict[str, Any]]:
     if not probe_log.exists():
         return []
     return [json.loads(line) for line in probe_log.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def probe_log(tmp_path: Path) -> Path:
+    return tmp_path / "probe.jsonl"
+
+
+@pytest.fixture
+def mcp_config(
+    database_url: str, tmp_path: Path, probe_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """PA_MCP_CONFIG naming the test server over stdio (``probe``) and HTTP (``web``)."""
+    with http_mcp_server(probe_log) as url:
+        path = write_config(tmp_path / "mcp.json", probe_log, url)
+        monkeypatch.setenv("PA_MCP_CONFIG", str(path))
+        reset_process_caches()
+        yield path

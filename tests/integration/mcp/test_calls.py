@@ -64,7 +64,9 @@ async def test_arguments_are_checked_against_the_schema(mcp_config: Path, probe_
         await call_tool("probe", "record", {})
     with pytest.raises(UnknownTool, match="has no tool 'nope'; its tools: big, fail"):
         await check_call("probe", "nope", {})
-    with pytest.raises(UnknownServer, match="unknown MCP server 'nope'; configured servers: probe, web"):
+    with pytest.raises(
+        UnknownServer, match="unknown MCP server 'nope'; configured servers: probe, web"
+    ):
         await check_call("nope", "record", {"text": "x"})
     assert probe_calls(probe_log) == []
 
@@ -87,7 +89,9 @@ async def test_an_unreachable_server_counts_against_its_breaker(
     for _ in range(2):
         with pytest.raises(McpUnavailable, match="'web' \\(http\\) is unavailable"):
             await call_tool("web", "record", {"text": "x"})
-    assert scalar(database_url, "SELECT state FROM circuit_breakers WHERE name = 'mcp:web'") == "open"
+    assert (
+        scalar(database_url, "SELECT state FROM circuit_breakers WHERE name = 'mcp:web'") == "open"
+    )
     # Checking a call before storing it needs the server: refused as bad input.
     with pytest.raises(BadInput, match="cannot check the call against its schema"):
         await check_call("web", "record", {"text": "x"})
