@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -12,8 +11,8 @@ from procrastinate.tasks import Task
 from personal_assistant.chains.service import start_chain
 from personal_assistant.cli.runtime import in_session, print_json
 from personal_assistant.errors import BadInput
-from personal_assistant.settings import QUEUES
-from personal_assistant.workers.enqueue import JobOptions, checked_args, defer, validated_args
+from personal_assistant.jobs.submit import check_queue, schedule_time, submit_job
+from personal_assistant.workers.enqueue import JobOptions, checked_args, validated_args
 from personal_assistant.workers.lookup import resolve_task
 
 
@@ -53,25 +52,6 @@ def chain_steps(
     return steps
 
 
-def schedule_time(at: str | None, in_: str | None, now: datetime | None = None) -> datetime | None:
-    if at and in_:
-        raise BadInput("give either --at or --in, not both")
-    if not (at or in_):
-        return None
-    from personal_assistant.scheduling import ScheduleError, parse_duration, parse_instant
-
-    now = now or datetime.now(UTC)
-    try:
-        if at:
-            return parse_instant(at, now=now)
-        if in_:
-            return now + parse_duration(in_)
-    except ScheduleError as exc:
-        option = "--at" if at else "--in"
-        raise BadInput(f"{option}: {exc}") from None
-    return None
-
-
 def defer_command(
     task: str = typer.Argument(..., help="Task name, e.g. maintenance:ping or just ping."),
     args: str = typer.Option("{}", "--args", help="Task arguments as a JSON object."),
@@ -94,8 +74,7 @@ def defer_command(
     """Defer a job (or a chain of jobs, with --then) and print the (first) job's id."""
     found = resolve_task(task)
     kwargs = validated_args(found, parse_args_json(args))
-    if queue is not None and queue not in QUEUES:
-        raise BadInput(f"unknown queue {queue!r}; queues are {', '.join(QUEUES)}")
+    check_queue(queue)
     if then or then_args:
         if not then:
             raise BadInput("--then-args needs a --then: it gives the arguments of that step")
@@ -126,19 +105,20 @@ def defer_command(
         else:
             typer.echo(started.first_job_id)
         return
-    options = JobOptions(
-        schedule_at=schedule_time(at, in_),
-        priority=priority,
-        lock=lock,
-        queueing_lock=queueing_lock,
-        queue=queue,
+    submitted = in_session(
+        lambda session: submit_job(
+            session,
+            task,
+            kwargs,
+            at=at,
+            in_=in_,
+            queue=queue,
+            priority=priority,
+            lock=lock,
+            queueing_lock=queueing_lock,
+        )
     )
-
-    async def one(session: Any) -> int:
-        return await defer(session, found, await checked_args(found, kwargs), options)
-
-    job_id = in_session(one)
     if as_json:
-        print_json({"id": job_id, "task": found.name, "queue": queue or found.queue})
+        print_json({"id": submitted.id, "task": submitted.task, "queue": submitted.queue})
     else:
-        typer.echo(job_id)
+        typer.echo(submitted.id)

@@ -69,8 +69,8 @@ def _policy() -> BreakerPolicy:
 
 def _ours(exc: BaseException) -> BaseException:
     """Our own error raised inside the SDK's task groups, unwrapped from its group."""
-    found = [leaf for leaf in leaves(exc) if isinstance(leaf, McpUnavailable | BadInput)]
-    found += [leaf for leaf in leaves(exc) if isinstance(leaf, McpProtocolError | ToolFailed)]
+    ours = (McpUnavailable, BadInput, McpProtocolError, ToolFailed, OutcomeUnknown)
+    found: list[BaseException] = [leaf for leaf in leaves(exc) if isinstance(leaf, ours)]
     return found[0] if found else exc
 
 

@@ -23,7 +23,7 @@ from personal_assistant.settings import get_settings
 
 
 @asynccontextmanager
-async def _transport(server: ServerConfig, timeout: float) -> AsyncIterator[Any]:
+async def _transport(server: ServerConfig, seconds: float) -> AsyncIterator[Any]:
     if server.command:
         yield StdioServerParameters(
             command=server.command, args=list(server.args), env=dict(server.env), cwd=server.cwd
@@ -31,7 +31,7 @@ async def _transport(server: ServerConfig, timeout: float) -> AsyncIterator[Any]
         return
     assert server.url is not None
     async with httpx2.AsyncClient(
-        headers=server.headers, timeout=httpx2.Timeout(timeout), follow_redirects=False
+        headers=server.headers, timeout=httpx2.Timeout(seconds), follow_redirects=False
     ) as http:
         yield streamable_http_client(server.url, http_client=http)
 
@@ -45,10 +45,12 @@ async def connected(server: ServerConfig) -> AsyncIterator[Client]:
     timeout = server.timeout_seconds or get_settings().mcp_timeout_seconds
     entered = False
     try:
-        async with _transport(server, timeout) as target:
-            async with Client(target, read_timeout_seconds=timeout, cache=None) as client:
-                entered = True
-                yield client
+        async with (
+            _transport(server, timeout) as target,
+            Client(target, read_timeout_seconds=timeout, cache=None) as client,
+        ):
+            entered = True
+            yield client
     except Exception as exc:
         if entered or not is_transport_error(exc):
             raise
