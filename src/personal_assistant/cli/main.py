@@ -17,6 +17,7 @@ from personal_assistant.cli import mcp as mcp_cli
 from personal_assistant.cli import sync as sync_cli
 from personal_assistant.cli.defer import defer_command
 from personal_assistant.cli.health import health_command
+from personal_assistant.cli.history import history_command
 from personal_assistant.cli.metrics import metrics_command
 from personal_assistant.cli.overview import queues_command, tasks_command
 from personal_assistant.cli.runtime import fail, translate
@@ -36,6 +37,7 @@ app.command("tasks")(tasks_command)
 app.command("worker")(worker_command)
 app.command("up")(up_command)
 app.command("health")(health_command)
+app.command("history")(history_command)
 app.command("stats")(stats_command)
 app.command("metrics")(metrics_command)
 app.add_typer(jobs.app, name="jobs")
