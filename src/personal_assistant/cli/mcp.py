@@ -83,3 +83,28 @@ def call(
         typer.echo(result.text)
     if result.structured is not None and not result.text:
         typer.echo(json.dumps(result.structured, indent=2))
+
+
+@app.command("serve")
+def serve(
+    http: bool = typer.Option(False, "--http", help="Streamable HTTP instead of stdio."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Loopback address for --http."),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port for --http."),
+    read_only: bool = typer.Option(False, "--read-only", help="Expose only reading tools."),
+    tools: str | None = typer.Option(
+        None, "--tools", help="Expose only these tools, comma-separated."
+    ),
+) -> None:
+    """Serve this system to MCP clients (assistants): stdio, or HTTP on loopback."""
+    from personal_assistant.logs import configure_logging
+    from personal_assistant.mcp_server.server import build_server, check_host
+    from personal_assistant.settings import get_settings
+
+    allow = [t.strip() for t in tools.split(",") if t.strip()] if tools is not None else None
+    server = build_server(read_only=read_only, allow=allow)
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)  # stderr: stdout is the protocol
+    if http:
+        server.run("streamable-http", host=check_host(host), port=port)
+    else:
+        server.run()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from personal_assistant.errors import BadInput
 from personal_assistant.mcp_client.calls import call_tool, check_call, list_tools
 from personal_assistant.mcp_client.config import UnknownServer
 from personal_assistant.mcp_client.errors import (
@@ -14,7 +15,6 @@ from personal_assistant.mcp_client.errors import (
     ToolFailed,
     UnknownTool,
 )
-from personal_assistant.errors import BadInput
 from tests.support.db import scalar
 from tests.support.mcp import probe_calls, write_config
 from tests.support.reset import reset_process_caches
