@@ -99,6 +99,21 @@ def test_call_runs_one_call_now(mcp_config: Path, probe_log: Path) -> None:
             ],
             "--arguments must be a JSON object",
         ),
+        (
+            [
+                "ai",
+                "create",
+                "--title",
+                "t",
+                "--instructions",
+                "i",
+                "--schedule",
+                "every day at 9",
+                "--tools",
+                "ghost.*",
+            ],
+            "names unknown server 'ghost'",
+        ),
     ],
 )
 def test_schema_invalid_calls_are_refused_and_nothing_is_written(
