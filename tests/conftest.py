@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.support.loopback import ChatServer
 from tests.support.postgres import PostgresServer, start_test_server
 from tests.support.reset import reset_process_caches
 
@@ -95,3 +96,15 @@ FAST_WORKER_SETTINGS = {
     "PA_SHUTDOWN_TIMEOUT_SECONDS": "5",
     "PA_LOG_FORMAT": "json",
 }
+
+
+@pytest.fixture
+def llm(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
+    """A chat-completions server on loopback, configured as the product's language model."""
+    with ChatServer() as server:
+        monkeypatch.setenv("PA_LLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("PA_LLM_MODEL", "test-model")
+        monkeypatch.setenv("PA_LLM_API_KEY", "sk-test")
+        monkeypatch.setenv("PA_LLM_TIMEOUT_SECONDS", "1")
+        reset_process_caches()
+        yield server

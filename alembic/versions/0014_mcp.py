@@ -1,7 +1,7 @@
 """MCP tools of AI tasks, and the anchor instant of schedules and AI tasks.
 
 Revision ID: 0014_mcp
-Revises: 0009_merge_domains
+Revises: 0010_task_renames
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_mcp"
-down_revision: str | Sequence[str] | None = "0009_merge_domains"
+down_revision: str | Sequence[str] | None = "0010_task_renames"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,10 +21,10 @@ from procrastinate.tasks import Task
 from procrastinate.types import JSONDict
 
 from personal_assistant.db.session import session_scope
+from personal_assistant.jobs.declare import Domain, JSONResult, Payload
+from personal_assistant.jobs.enqueue import JobOptions, defer
+from personal_assistant.jobs.retry import NO_RETRY
 from personal_assistant.settings import Settings
-from personal_assistant.workers.declare import Domain, JSONResult, Payload
-from personal_assistant.workers.enqueue import JobOptions, defer
-from personal_assistant.workers.retry import NO_RETRY
 
 QUEUE = "bench"
 PRODUCT_PATH = "product path"
@@ -129,8 +129,8 @@ def product_deferrer(task: Task[Any, Any, Any]) -> DeferOne:
 def project_target(url: str) -> Target:
     """The product's App, as every worker of the product builds it, plus the bench domain.
 
-    ``personal_assistant.workers.app.app`` is ``build_app()``'s result; building a second
-    App would re-namespace the domains' shared blueprints, so the module's App is used.
+    ``personal_assistant.workers.app.app`` is ``jobs.app.get_app()``'s App; building a
+    second App would re-namespace the domains' shared blueprints, so that one is used.
     """
     from personal_assistant.workers.app import app
 
@@ -143,7 +143,7 @@ def project_target(url: str) -> Target:
         url=url,
         defer_one=product_deferrer(task),
         defer_paths={PRODUCT_PATH: product_deferrer(task), PLAIN_PATH: plain_deferrer(task)},
-        origin="build_app() + bench domain, results recorded in job_results",
+        origin="get_app() + bench domain, results recorded in job_results",
     )
 
 

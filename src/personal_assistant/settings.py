@@ -44,7 +44,7 @@ def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("personal-assistant-tasks")) / "postgres"
 
 
-# --- Files, backups, sync and upkeep: list-valued settings ---
+# --- Files, backups, sync and maintenance: list-valued settings ---
 def _comma_separated(value: Any) -> Any:
     """A list setting given as ``a,b`` (or JSON ``["a", "b"]``) in the environment."""
     if isinstance(value, str):
@@ -65,7 +65,7 @@ def _default_backup_dir() -> Path:
     return Path(platformdirs.user_data_dir("personal-assistant-tasks")) / "backups"
 
 
-# --- end files, backups, sync and upkeep ---
+# --- end files, backups, sync and maintenance ---
 
 
 class Settings(BaseSettings):
@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     succeeded_retention_hours: PositiveInt = 24 * 7
     failed_retention_hours: PositiveInt = 24 * 30
 
-    # --- Files, backups, sync and upkeep ---
+    # --- Files, backups, sync and maintenance ---
     cleanup_dirs: PathList = Field(default_factory=list)
     cleanup_max_age_hours: PositiveInt = 72
     backup_dir: Path = Field(default_factory=_default_backup_dir)
@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     ai_run_retention_days: PositiveInt = 90
     notification_retention_days: PositiveInt = 90
     heartbeat_retention_days: PositiveInt = 30
-    # --- end files, backups, sync and upkeep ---
+    # --- end files, backups, sync and maintenance ---
 
     # --- Monitoring: metrics, health endpoints, alerts ---
     # A worker serves /metrics, /healthz and /readyz on this port; 0 turns it off.

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from personal_assistant.db.session import dispose_engine, session_scope
-from personal_assistant.workers.enqueue import defer
-from personal_assistant.workers.tasks.schedules import dispatch_schedules
+from personal_assistant.jobs.enqueue import defer
+from personal_assistant.schedules.tasks import dispatch_schedules
 from tests.support.db import scalar, table_counts
 from tests.support.processes import WorkerProcess, run_cli, wait_for
 from tests.support.refusal import assert_refused

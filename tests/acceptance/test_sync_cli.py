@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.calendar_samples import VERSION_1, VERSION_2
+from tests.support.calendar_samples import VERSION_1, VERSION_2
 from tests.support.db import job_status, scalar
 from tests.support.processes import run_cli, running_worker, wait_for
 

@@ -7,9 +7,9 @@ import time
 
 from procrastinate import JobContext
 
-from personal_assistant.workers.declare import Domain, JSONResult, Payload
-from personal_assistant.workers.limits import ConcurrencyLimit, RateLimit
-from personal_assistant.workers.retry import DEFAULT, NO_RETRY
+from personal_assistant.jobs.declare import Domain, JSONResult, Payload
+from personal_assistant.jobs.limits import ConcurrencyLimit, RateLimit
+from personal_assistant.jobs.retry import DEFAULT, NO_RETRY
 
 domain = Domain(namespace="limited", queue="maintenance_tasks")
 

@@ -1,6 +1,8 @@
-"""Real HTTP servers on 127.0.0.1 for tests: a chat-completions API and a webhook receiver.
+"""Real HTTP servers on 127.0.0.1 for tests: the shared ``LoopbackServer``, a
+chat-completions API and a webhook receiver (the ICS feed and Notion servers build on the
+same base in their own modules).
 
-Both are stdlib ``ThreadingHTTPServer``s, scriptable per test, that record what they got.
+Each is a stdlib ``ThreadingHTTPServer``, scriptable per test, that records what it got.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -78,7 +80,36 @@ class _Server(ThreadingHTTPServer):
         pass
 
 
-class _LoopbackServer:
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    # When set, the answer waits for this event (a request "in flight" for a while).
+    hold: threading.Event | None = None
+
+
+def json_answer(status: int, body: Any, **reply: Any) -> Answer:
+    return Answer(
+        status=status,
+        body=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        **reply,
+    )
+
+
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1; a subclass answers each request in ``respond``."""
+
     def __init__(self) -> None:
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -89,7 +120,7 @@ class _LoopbackServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> _LoopbackServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -97,31 +128,39 @@ class _LoopbackServer:
         self.release()
         self._server.shutdown()
         self._server.server_close()
+        self._thread.join(5)
 
     def release(self) -> None:
         """Let every held answer go."""
 
-    def answer(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
+    def respond(self, request: Request) -> Answer:
         raise NotImplementedError
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._serve("GET")
+
             def do_POST(self) -> None:
+                self._serve("POST")
+
+            def _serve(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                reply = owner.answer(self.path, dict(self.headers.items()), body)
-                if reply.hold is not None:
-                    reply.hold.wait(60)
-                if reply.delay:
-                    time.sleep(reply.delay)
-                payload = json.dumps(reply.body or {}).encode()
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                body = self.rfile.read(length) if length else b""
+                answer = owner.respond(Request(method, self.path, dict(self.headers.items()), body))
+                if answer.hold is not None:
+                    answer.hold.wait(60)
+                if answer.delay:
+                    time.sleep(answer.delay)
+                self.send_response(answer.status)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                if answer.status not in (204, 304):
+                    self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                self.wfile.write(payload)
+                self.wfile.write(answer.body)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -129,7 +168,20 @@ class _LoopbackServer:
         return Handler
 
 
-class ChatServer(_LoopbackServer):
+class _JSONServer(LoopbackServer):
+    """Answers POSTs with scripted JSON ``Reply``s."""
+
+    def respond(self, request: Request) -> Answer:
+        if request.method != "POST":
+            return Answer(status=501)
+        reply = self.answer(request.path, request.headers, request.body)
+        return json_answer(reply.status, reply.body or {}, delay=reply.delay, hold=reply.hold)
+
+    def answer(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        raise NotImplementedError
+
+
+class ChatServer(_JSONServer):
     """An OpenAI-compatible ``POST /v1/chat/completions``.
 
     Replies are scripted per task: the key is the request's user message (a task's
@@ -197,7 +249,7 @@ class Delivery:
         return json.loads(self.body)
 
 
-class WebhookServer(_LoopbackServer):
+class WebhookServer(_JSONServer):
     """Receives webhook POSTs, checks ``X-PA-Signature`` and answers scripted statuses."""
 
     def __init__(self, secret: str = "s3cret") -> None:

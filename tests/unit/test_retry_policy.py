@@ -9,7 +9,7 @@ import statistics
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from personal_assistant.workers.retry import (
+from personal_assistant.jobs.retry import (
     NO_RETRY,
     POLICIES,
     PermanentError,

@@ -1,13 +1,12 @@
 """What runs an AI task: any ``Agent``. With no language model configured
-(``PA_LLM_BASE_URL`` unset) the offline agent turns the instructions into a reminder.
+(``PA_LLM_BASE_URL`` unset) the offline agent turns the instructions into a reminder;
+``ai.llm.agent_from_settings`` chooses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
-
-from personal_assistant.settings import get_settings
 
 if TYPE_CHECKING:
     from personal_assistant.ai.models import AITask
@@ -31,12 +30,3 @@ class OfflineAgent:
 
     async def run(self, task: AITask, tools: Toolbox) -> AgentResult:
         return AgentResult(output=f"Reminder: {task.instructions}", tool_calls=tools.calls)
-
-
-def agent_from_settings() -> Agent:
-    settings = get_settings()
-    if not settings.llm_base_url:
-        return OfflineAgent()
-    from personal_assistant.ai.llm import ChatCompletionsAgent, LLMConfig
-
-    return ChatCompletionsAgent(LLMConfig.from_settings(settings))

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from personal_assistant.ai.lifecycle import check_timezone, create_task, list_tasks, schedule_of
 from personal_assistant.ai.tools import ToolContext, ToolError, registry
-from personal_assistant.notifications.channels import email_address_of, outbox_module
+from personal_assistant.email.outbox import queue_email as queue_outbox_email
+from personal_assistant.jobs.retry import PermanentError
+from personal_assistant.notifications.channels import email_address_of
 from personal_assistant.notifications.service import notify
-from personal_assistant.workers.retry import PermanentError
 
 Channel = Literal["log", "email", "webhook"]
 
@@ -77,26 +78,11 @@ async def send_notification(context: ToolContext, params: NotificationParams) ->
 
 @registry.tool("queue_email", "Queue an email for sending.", EmailParams)
 async def queue_email(context: ToolContext, params: EmailParams) -> dict[str, Any]:
-    outbox = outbox_module()
-    if outbox is None:
-        # No email outbox installed: the user still gets the message.
-        notification_id = await notify(
-            context.session,
-            user_id=context.task.user_id,
-            channel=context.task.channel,
-            subject=params.subject,
-            body=params.text,
-            source=_source(context),
-        )
-        return {
-            "notification_id": notification_id,
-            "note": "no email outbox; sent as a notification",
-        }
     try:
         to = params.to or [email_address_of(context.task.user_id)]
     except PermanentError as exc:
         raise ToolError(str(exc)) from None
-    email_id = await outbox.queue_email(
+    email_id = await queue_outbox_email(
         context.session, to=to, subject=params.subject, text=params.text
     )
     return {"email_id": email_id, "to": to}

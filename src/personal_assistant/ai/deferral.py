@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from personal_assistant.workers.enqueue import AlreadyQueued, JobOptions, defer
-from personal_assistant.workers.lookup import resolve_task
+from personal_assistant.jobs.enqueue import AlreadyQueued, JobOptions, defer
+from personal_assistant.jobs.lookup import resolve_task
 
 RUN_TASK = "ai:run_ai_task"
 # procrastinate runs higher priorities first: a user waiting on "run now" goes ahead of

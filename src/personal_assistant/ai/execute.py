@@ -13,14 +13,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from personal_assistant.ai.agent import Agent, AgentResult, agent_from_settings
+from personal_assistant.ai.agent import Agent, AgentResult
+from personal_assistant.ai.llm import agent_from_settings
 from personal_assistant.ai.mcp_tools import offered_tools
 from personal_assistant.ai.models import AITask
 from personal_assistant.ai.runs import Superseded, claim_run, finish_failure, finish_success
 from personal_assistant.ai.tools import Toolbox, ToolContext, load_tools
 from personal_assistant.db.session import session_scope
+from personal_assistant.jobs.retry import PermanentError, RescheduleError
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.retry import PermanentError, RescheduleError
 
 logger = logging.getLogger("personal_assistant.ai")
 

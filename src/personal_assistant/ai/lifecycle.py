@@ -17,7 +17,7 @@ from personal_assistant.ai.models import TASK_STATUSES, AITask, AITaskRun
 from personal_assistant.errors import BadInput, NotFound
 from personal_assistant.mcp_client.patterns import check_patterns
 from personal_assistant.notifications.service import check_channel
-from personal_assistant.scheduling import (
+from personal_assistant.schedule_text import (
     Schedule,
     ScheduleError,
     parse_schedule,

@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 import httpx
 from pydantic import SecretStr
 
-from personal_assistant.ai.agent import AgentResult
+from personal_assistant.ai.agent import Agent, AgentResult, OfflineAgent
 from personal_assistant.ai.models import AITask
 from personal_assistant.ai.tools import Toolbox
+from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
-from personal_assistant.settings import Settings
-from personal_assistant.workers.retry import PermanentError
+from personal_assistant.settings import Settings, get_settings
 
 BREAKER = "llm"
 ERROR_BODY_MAX_CHARS = 200
@@ -184,3 +184,11 @@ def _system_prompt(task: AITask, now: datetime) -> str:
         zone=task.timezone,
         title=task.title,
     )
+
+
+def agent_from_settings() -> Agent:
+    """The chat-completions agent, or the offline one when ``PA_LLM_BASE_URL`` is unset."""
+    settings = get_settings()
+    if not settings.llm_base_url:
+        return OfflineAgent()
+    return ChatCompletionsAgent(LLMConfig.from_settings(settings))

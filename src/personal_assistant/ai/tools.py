@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.ai.mcp_tools import McpTool, call_offered
 from personal_assistant.ai.models import AITask
 from personal_assistant.errors import BadInput
+from personal_assistant.jobs.declare import describe_validation_error
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.declare import describe_validation_error
 
 BUILTIN_MODULE = "personal_assistant.ai.builtin_tools"
 RESULT_MAX_CHARS = 4000

@@ -19,7 +19,7 @@ from personal_assistant.chains.marker import is_marked
 from personal_assistant.chains.progress import record_failure, record_success
 from personal_assistant.db.session import session_scope
 from personal_assistant.errors import AssistantError
-from personal_assistant.workers.retry import RescheduleError
+from personal_assistant.jobs.retry import RescheduleError
 
 logger = logging.getLogger("personal_assistant.chains")
 

@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.chains.marker import step_lock
 from personal_assistant.chains.report import report_failure
 from personal_assistant.errors import BadInput
-from personal_assistant.workers.enqueue import JobOptions, defer
+from personal_assistant.jobs.app import get_app
+from personal_assistant.jobs.enqueue import JobOptions, defer
 
 logger = logging.getLogger("personal_assistant.chains")
 
@@ -81,9 +82,7 @@ UNSETTLED = text(
 
 
 def _task(name: str) -> Any:
-    from personal_assistant.workers.app import app
-
-    task = app.tasks.get(name)
+    task = get_app().tasks.get(name)
     if task is None:
         raise BadInput(f"task {name!r} is no longer registered")
     return task

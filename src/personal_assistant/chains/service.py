@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.chains.marker import step_lock
 from personal_assistant.chains.models import JobChain, JobChainStep
 from personal_assistant.errors import BadInput, NotFound
-from personal_assistant.workers.enqueue import JobOptions, defer, validated_args
+from personal_assistant.jobs.app import get_app
+from personal_assistant.jobs.enqueue import JobOptions, defer, validated_args
 
 STATUSES = ("running", "succeeded", "failed")
 
@@ -37,7 +38,7 @@ async def start_chain(
     if not steps:
         raise BadInput("a chain needs at least one step")
     # Tasks get their namespaced names ("maintenance:ping") when the App is built.
-    import personal_assistant.workers.app  # noqa: F401
+    get_app()
 
     checked = [(task, validated_args(task, args)) for task, args in steps]
     chain = JobChain(

@@ -11,9 +11,10 @@ from procrastinate.tasks import Task
 from personal_assistant.chains.service import start_chain
 from personal_assistant.cli.runtime import in_session, print_json
 from personal_assistant.errors import BadInput
-from personal_assistant.jobs.submit import check_queue, schedule_time, submit_job
-from personal_assistant.workers.enqueue import JobOptions, checked_args, validated_args
-from personal_assistant.workers.lookup import resolve_task
+from personal_assistant.jobs.enqueue import JobOptions, checked_args, validated_args
+from personal_assistant.jobs.lookup import resolve_task
+from personal_assistant.jobs.submit import check_queue, submit_job
+from personal_assistant.schedule_text.starts import start_time
 
 
 def parse_args_json(text: str, option: str = "--args") -> dict[str, Any]:
@@ -84,7 +85,7 @@ def defer_command(
                 "a chain (--then) takes only --at or --in"
             )
         steps = chain_steps(found, kwargs, then, then_args)
-        start = JobOptions(schedule_at=schedule_time(at, in_))
+        start = JobOptions(schedule_at=start_time(at, in_))
 
         async def chain(session: Any) -> Any:
             for step, step_args in steps:
@@ -110,8 +111,7 @@ def defer_command(
             session,
             task,
             kwargs,
-            at=at,
-            in_=in_,
+            schedule_at=start_time(at, in_),
             queue=queue,
             priority=priority,
             lock=lock,

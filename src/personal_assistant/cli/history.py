@@ -22,7 +22,7 @@ def history_command(
 ) -> None:
     """Every execution, newest first, with its outcome and duration."""
     from personal_assistant.history.service import HistoryFilter, history, since_from
-    from personal_assistant.workers.lookup import resolve_task
+    from personal_assistant.jobs.lookup import resolve_task
 
     where = HistoryFilter(
         task=resolve_task(task).name if task is not None else None,

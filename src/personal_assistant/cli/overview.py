@@ -8,10 +8,10 @@ import typer
 
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import in_session, print_json
+from personal_assistant.jobs.declare import spec_of
 from personal_assistant.jobs.inspect import STATUSES, queue_counts
+from personal_assistant.jobs.lookup import registered_tasks
 from personal_assistant.settings import QUEUES
-from personal_assistant.workers.declare import spec_of
-from personal_assistant.workers.lookup import registered_tasks
 
 
 def queues_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:

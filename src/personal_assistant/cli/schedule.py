@@ -12,11 +12,11 @@ from personal_assistant.cli.defer import parse_args_json
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import console, in_session, print_json
 from personal_assistant.errors import BadInput
+from personal_assistant.schedule_text import ScheduleError, parse_instant, parse_timezone
 from personal_assistant.schedules import service
 from personal_assistant.schedules.models import StoredSchedule
 from personal_assistant.schedules.system import system_schedules
 from personal_assistant.schedules.views import schedule_json
-from personal_assistant.scheduling import ScheduleError, parse_instant, parse_timezone
 
 app = typer.Typer(
     help="Schedules: natural language, cron or ISO; stored and editable.", no_args_is_help=True

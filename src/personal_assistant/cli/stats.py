@@ -18,7 +18,7 @@ from personal_assistant.monitoring.stats import QueueStats, TaskStats, queue_sta
 
 
 def parse_window(text: str) -> timedelta:
-    from personal_assistant.scheduling import ScheduleError, parse_duration
+    from personal_assistant.schedule_text import ScheduleError, parse_duration
 
     try:
         return parse_duration(text)

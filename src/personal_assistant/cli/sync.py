@@ -7,11 +7,11 @@ from typing import Any
 import typer
 
 from personal_assistant.cli.runtime import console, in_session, print_json, run
+from personal_assistant.jobs.enqueue import JobOptions, defer
 from personal_assistant.settings import get_settings
 from personal_assistant.sync.calendar import sync_calendars
 from personal_assistant.sync.notion import sync_notion
-from personal_assistant.workers.enqueue import JobOptions, defer
-from personal_assistant.workers.tasks.sync import sync_calendar_events, sync_notion_pages
+from personal_assistant.sync.tasks import sync_calendar_events, sync_notion_pages
 
 app = typer.Typer(help="Sync ICS calendars and Notion databases.", no_args_is_help=True)
 

@@ -1,8 +1,5 @@
 """What the daily summary reports: the last day's AI task runs and failed jobs, and the
 next day's calendar events.
-
-AI task runs and calendar events belong to other parts of the product that may not be
-installed: their tables are looked up with ``to_regclass`` first and skipped if absent.
 """
 
 from __future__ import annotations
@@ -17,13 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 LISTED = 20
 
-TABLE_EXISTS = text("SELECT to_regclass(:name) IS NOT NULL")
-COLUMNS = text(
-    """
-    SELECT column_name FROM information_schema.columns
-     WHERE table_schema = current_schema() AND table_name = :name
-    """
-)
 JOB_OUTCOMES = text(
     """
     SELECT type::text AS outcome, count(*) AS jobs FROM procrastinate_events
@@ -51,8 +41,13 @@ UPCOMING_EVENTS = text(
      LIMIT :limit
     """
 )
-# Columns the AI runs table may use for "when" and "how it went", in order of preference.
-AI_RUN_TIME_COLUMNS = ("finished_at", "completed_at", "started_at", "created_at")
+AI_RUNS = text(
+    """
+    SELECT status, count(*) FROM ai_task_runs
+     WHERE finished_at >= :since AND finished_at < :until
+     GROUP BY 1 ORDER BY 1
+    """
+)
 
 
 @dataclass
@@ -63,30 +58,11 @@ class Digest:
     jobs_succeeded: int = 0
     jobs_failed: int = 0
     failed_jobs: list[tuple[int, str, datetime]] = field(default_factory=list)
-    ai_runs: dict[str, int] | None = None  # None: no AI runs table
-    events: list[tuple[str, datetime]] | None = None  # None: no calendar
+    ai_runs: dict[str, int] = field(default_factory=dict)
+    events: list[tuple[str, datetime]] = field(default_factory=list)
 
     def local(self, moment: datetime) -> str:
         return moment.astimezone(self.zone).strftime("%a %d %b %H:%M")
-
-
-async def _table_exists(session: AsyncSession, name: str) -> bool:
-    return bool((await session.execute(TABLE_EXISTS, {"name": name})).scalar())
-
-
-async def _ai_runs(session: AsyncSession, since: datetime, until: datetime) -> dict[str, int]:
-    columns = set((await session.execute(COLUMNS, {"name": "ai_task_runs"})).scalars())
-    when = next((c for c in AI_RUN_TIME_COLUMNS if c in columns), None)
-    if when is None:
-        return {}
-    status = "status::text" if "status" in columns else "'run'"
-    # Column names come from the fixed list above, never from input.
-    query = text(
-        f"SELECT {status} AS status, count(*) FROM ai_task_runs"
-        f" WHERE {when} >= :since AND {when} < :until GROUP BY 1 ORDER BY 1"
-    )
-    rows = await session.execute(query, {"since": since, "until": until})
-    return {str(row[0]): int(row[1]) for row in rows}
 
 
 async def gather(session: AsyncSession, *, until: datetime, zone: ZoneInfo) -> Digest:
@@ -102,13 +78,13 @@ async def gather(session: AsyncSession, *, until: datetime, zone: ZoneInfo) -> D
         (row.id, row.task_name, row.failed_at)
         for row in await session.execute(FAILED_JOBS, {**window, "limit": LISTED})
     ]
-    if await _table_exists(session, "ai_task_runs"):
-        digest.ai_runs = await _ai_runs(session, since, until)
-    if await _table_exists(session, "calendar_events"):
-        ahead = {"since": until, "until": until + timedelta(days=1), "limit": LISTED}
-        digest.events = [
-            (row.summary, row.starts_at) for row in await session.execute(UPCOMING_EVENTS, ahead)
-        ]
+    digest.ai_runs = {
+        str(status): int(count) for status, count in await session.execute(AI_RUNS, window)
+    }
+    ahead = {"since": until, "until": until + timedelta(days=1), "limit": LISTED}
+    digest.events = [
+        (row.summary, row.starts_at) for row in await session.execute(UPCOMING_EVENTS, ahead)
+    ]
     return digest
 
 
@@ -117,19 +93,15 @@ def render_text(digest: Digest) -> str:
     lines.append(f"Jobs: {digest.jobs_succeeded} succeeded, {digest.jobs_failed} failed.")
     for job_id, task, at in digest.failed_jobs:
         lines.append(f"  - failed: {task} (job {job_id}) at {digest.local(at)}")
-    if digest.ai_runs is not None:
-        lines.append("")
-        runs = ", ".join(f"{count} {status}" for status, count in digest.ai_runs.items())
-        lines.append(f"AI task runs: {runs or 'none'}.")
-    if digest.events is not None:
-        lines.append("")
-        lines.append(
-            "Calendar, next 24 hours:"
-            if digest.events
-            else "Calendar: nothing in the next 24 hours."
-        )
-        for summary, starts in digest.events:
-            lines.append(f"  - {digest.local(starts)}  {summary}")
+    lines.append("")
+    runs = ", ".join(f"{count} {status}" for status, count in digest.ai_runs.items())
+    lines.append(f"AI task runs: {runs or 'none'}.")
+    lines.append("")
+    lines.append(
+        "Calendar, next 24 hours:" if digest.events else "Calendar: nothing in the next 24 hours."
+    )
+    for summary, starts in digest.events:
+        lines.append(f"  - {digest.local(starts)}  {summary}")
     return "\n".join(lines) + "\n"
 
 

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.email.addresses import checked_body, checked_recipients, checked_subject
 from personal_assistant.email.models import STATUSES, OutboxEmail
-from personal_assistant.email.sending import mark_outcome_unknown
+from personal_assistant.email.send import mark_outcome_unknown
 from personal_assistant.errors import BadInput, NotFound
+from personal_assistant.jobs.enqueue import JobOptions, defer
+from personal_assistant.jobs.lookup import resolve_task
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.enqueue import JobOptions, defer
-from personal_assistant.workers.lookup import resolve_task
 
 logger = logging.getLogger("personal_assistant.email")
 

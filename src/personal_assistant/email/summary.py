@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.email.digest import gather, render_html, render_text
 from personal_assistant.email.outbox import queue_email
 from personal_assistant.errors import BadInput
+from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.retry import PermanentError
 
 logger = logging.getLogger("personal_assistant.email")
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from personal_assistant.workers.retry import PermanentError
+from personal_assistant.jobs.retry import PermanentError
 
 
 class CommandNotAllowed(PermanentError):

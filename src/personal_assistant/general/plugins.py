@@ -17,7 +17,7 @@ import json
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from personal_assistant.workers.retry import PermanentError
+from personal_assistant.jobs.retry import PermanentError
 
 GROUP = "personal_assistant.plugins"
 

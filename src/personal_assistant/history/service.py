@@ -131,7 +131,7 @@ def since_from(text_value: str | None, now: datetime | None = None) -> datetime 
     """'1d', '2h', '30m' back from now, or an ISO instant."""
     if text_value is None:
         return None
-    from personal_assistant.scheduling import ScheduleError, parse_duration, parse_instant
+    from personal_assistant.schedule_text import ScheduleError, parse_duration, parse_instant
 
     now = now or datetime.now(UTC)
     try:

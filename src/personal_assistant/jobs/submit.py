@@ -5,15 +5,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.errors import BadInput
+from personal_assistant.jobs.enqueue import JobOptions, checked_args, defer
+from personal_assistant.jobs.lookup import resolve_task
 from personal_assistant.settings import QUEUES
-from personal_assistant.workers.enqueue import JobOptions, checked_args, defer
-from personal_assistant.workers.lookup import resolve_task
 
 
 @dataclass(frozen=True)
@@ -32,26 +32,6 @@ class Submitted:
         }
 
 
-def schedule_time(at: str | None, in_: str | None, now: datetime | None = None) -> datetime | None:
-    """``--at`` (an instant in words or ISO) or ``--in`` (a delay), from ``now``."""
-    if at and in_:
-        raise BadInput("give either --at or --in, not both")
-    if not (at or in_):
-        return None
-    from personal_assistant.scheduling import ScheduleError, parse_duration, parse_instant
-
-    now = now or datetime.now(UTC)
-    try:
-        if at:
-            return parse_instant(at, now=now)
-        if in_:
-            return now + parse_duration(in_)
-    except ScheduleError as exc:
-        option = "--at" if at else "--in"
-        raise BadInput(f"{option}: {exc}") from None
-    return None
-
-
 def check_queue(queue: str | None) -> None:
     if queue is not None and queue not in QUEUES:
         raise BadInput(f"unknown queue {queue!r}; queues are {', '.join(QUEUES)}")
@@ -62,19 +42,21 @@ async def submit_job(
     task_name: str,
     args: dict[str, Any],
     *,
-    at: str | None = None,
-    in_: str | None = None,
+    schedule_at: datetime | None = None,
     queue: str | None = None,
     priority: int | None = None,
     lock: str | None = None,
     queueing_lock: str | None = None,
 ) -> Submitted:
-    """Every check first (task, payload, the task's own check, queue, time), then one job."""
+    """Every check first (task, payload, the task's own check, queue), then one job.
+
+    ``schedule_at`` comes from ``schedule_text.starts.start_time`` (``--at``/``--in``).
+    """
     task = resolve_task(task_name)
     kwargs = await checked_args(task, args)
     check_queue(queue)
     options = JobOptions(
-        schedule_at=schedule_time(at, in_),
+        schedule_at=schedule_at,
         priority=priority,
         lock=lock,
         queueing_lock=queueing_lock,

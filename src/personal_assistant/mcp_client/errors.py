@@ -7,7 +7,7 @@ import mcp_types
 from mcp.shared.exceptions import MCPError
 
 from personal_assistant.errors import AssistantError, BadInput
-from personal_assistant.workers.retry import PermanentError
+from personal_assistant.jobs.retry import PermanentError
 
 MESSAGE_MAX_CHARS = 500
 

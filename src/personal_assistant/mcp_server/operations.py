@@ -15,13 +15,14 @@ from personal_assistant.db.session import session_scope
 from personal_assistant.errors import BadInput
 from personal_assistant.history.service import HistoryFilter, history, since_from
 from personal_assistant.jobs import inspect
+from personal_assistant.jobs.declare import spec_of
+from personal_assistant.jobs.lookup import registered_tasks, resolve_task
 from personal_assistant.jobs.submit import submit_job
+from personal_assistant.schedule_text import ScheduleError, parse_instant, parse_timezone
+from personal_assistant.schedule_text.starts import start_time
 from personal_assistant.schedules import service as schedules
 from personal_assistant.schedules.views import fire_json, schedule_json
-from personal_assistant.scheduling import ScheduleError, parse_instant, parse_timezone
 from personal_assistant.settings import QUEUES, get_settings
-from personal_assistant.workers.declare import spec_of
-from personal_assistant.workers.lookup import registered_tasks, resolve_task
 
 Json = dict[str, Any]
 
@@ -172,7 +173,12 @@ async def defer_job(
     ('10m') starts it later. Returns its id."""
     async with session_scope() as session:
         submitted = await submit_job(
-            session, task, args or {}, at=at, in_=delay, queue=queue, priority=priority
+            session,
+            task,
+            args or {},
+            schedule_at=start_time(at, delay),
+            queue=queue,
+            priority=priority,
         )
     return submitted.as_json()
 

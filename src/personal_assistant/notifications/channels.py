@@ -10,24 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from types import ModuleType
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from personal_assistant.email.outbox import queue_email
 from personal_assistant.errors import BadInput
+from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.notifications.models import Notification
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.settings import get_settings
-from personal_assistant.workers.retry import PermanentError
 
 logger = logging.getLogger("personal_assistant.notifications")
 
-OUTBOX_MODULE = "personal_assistant.email.outbox"
 WEBHOOK_BREAKER = "webhook"
 WEBHOOK_POLICY = BreakerPolicy(failure_threshold=5, window_seconds=60.0, cooldown_seconds=30.0)
 LOGGED_BODY_MAX_CHARS = 2000
@@ -78,29 +76,10 @@ def email_address_of(user_id: str) -> str:
     )
 
 
-def outbox_module() -> ModuleType | None:
-    """The email outbox, or None when it is not installed."""
-    try:
-        return importlib.import_module(OUTBOX_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name and OUTBOX_MODULE.startswith(exc.name):
-            return None
-        raise
-
-
 async def send_email(session: AsyncSession, row: Notification) -> None:
-    outbox = outbox_module()
-    if outbox is None:
-        logger.warning(
-            "the email outbox is not installed; notification %s delivered to the log instead",
-            row.id,
-            extra={"action": "notification_email_fallback", "notification_id": row.id},
-        )
-        await send_log(session, row)
-        return
     to = email_address_of(row.user_id)
     try:
-        await outbox.queue_email(session, to=[to], subject=row.subject, text=row.body)
+        await queue_email(session, to=[to], subject=row.subject, text=row.body)
     except BadInput as exc:
         raise PermanentError(f"the email outbox refused the notification: {exc}") from None
 

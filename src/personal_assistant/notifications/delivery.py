@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from personal_assistant.db.session import session_scope
+from personal_assistant.jobs.retry import PermanentError, RescheduleError
 from personal_assistant.notifications.channels import SENDERS
 from personal_assistant.notifications.models import Notification
-from personal_assistant.workers.retry import PermanentError, RescheduleError
 
 logger = logging.getLogger("personal_assistant.notifications")
 

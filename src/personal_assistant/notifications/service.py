@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.errors import BadInput
+from personal_assistant.jobs.enqueue import defer
+from personal_assistant.jobs.lookup import resolve_task
 from personal_assistant.notifications.models import CHANNELS, Notification
-from personal_assistant.workers.enqueue import defer
-from personal_assistant.workers.lookup import resolve_task
 
 DELIVERY_TASK = "notifications:notify"
 SUBJECT_MAX_CHARS = 500

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.db.session import session_scope
 from personal_assistant.errors import NotFound
+from personal_assistant.jobs.retry import RescheduleError
 from personal_assistant.resilience.models import CircuitBreakerState
-from personal_assistant.workers.retry import RescheduleError
 
 logger = logging.getLogger("personal_assistant.resilience")
 

@@ -21,11 +21,11 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from personal_assistant.jobs.enqueue import JobOptions, defer
+from personal_assistant.jobs.lookup import resolve_task
+from personal_assistant.schedule_text.types import Schedule
 from personal_assistant.schedules.models import ScheduleFire, StoredSchedule
 from personal_assistant.schedules.service import rule_of
-from personal_assistant.scheduling.types import Schedule
-from personal_assistant.workers.enqueue import JobOptions, defer
-from personal_assistant.workers.lookup import resolve_task
 
 MISSED_AFTER = timedelta(seconds=60)
 # Bounds the work one dispatch does for a very frequent schedule.

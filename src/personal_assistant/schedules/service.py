@@ -10,12 +10,12 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.errors import BadInput, NotFound
+from personal_assistant.jobs.enqueue import checked_args
+from personal_assistant.jobs.lookup import resolve_task
+from personal_assistant.schedule_text import ScheduleError, parse_schedule, schedule_from_normalized
+from personal_assistant.schedule_text.types import Schedule
 from personal_assistant.schedules.models import ScheduleFire, StoredSchedule
-from personal_assistant.scheduling import ScheduleError, parse_schedule, schedule_from_normalized
-from personal_assistant.scheduling.types import Schedule
 from personal_assistant.settings import QUEUES
-from personal_assistant.workers.enqueue import checked_args
-from personal_assistant.workers.lookup import resolve_task
 
 MISFIRE_POLICIES = ("run_once", "skip")
 

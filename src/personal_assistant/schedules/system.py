@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from personal_assistant.scheduling import parse_schedule
+from personal_assistant.jobs.app import get_app
+from personal_assistant.schedule_text import parse_schedule
 
 
 @dataclass(frozen=True)
@@ -17,10 +18,8 @@ class SystemSchedule:
 
 
 def system_schedules(now: datetime) -> list[SystemSchedule]:
-    from personal_assistant.workers.app import app
-
     found = []
-    for periodic in app.periodic_registry.periodic_tasks.values():
+    for periodic in get_app().periodic_registry.periodic_tasks.values():
         # procrastinate evaluates periodic crons in UTC.
         rule = parse_schedule(periodic.cron, tz="UTC")
         found.append(

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from personal_assistant.db.session import session_scope
+from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.sync import calendar_store as store
 from personal_assistant.sync.feeds import (
@@ -33,7 +34,6 @@ from personal_assistant.sync.feeds import (
     is_http,
 )
 from personal_assistant.sync.ics import parse_calendar
-from personal_assistant.workers.retry import PermanentError
 
 logger = logging.getLogger("personal_assistant.sync")
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from personal_assistant.workers.retry import PermanentError
+from personal_assistant.jobs.retry import PermanentError
 
 
 class FeedUnavailable(Exception):

@@ -33,9 +33,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.db.session import session_scope
+from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.sync.models import NotionPage
-from personal_assistant.workers.retry import PermanentError
 
 logger = logging.getLogger("personal_assistant.sync")
 

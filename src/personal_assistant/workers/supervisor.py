@@ -23,6 +23,8 @@ import psycopg
 from procrastinate import App
 
 from personal_assistant.db.url import database_url
+from personal_assistant.errors import BadInput
+from personal_assistant.jobs.app import get_app
 from personal_assistant.monitoring.endpoints import worker_endpoints
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.worker import AssistantWorker
@@ -97,8 +99,7 @@ async def run_supervised(config: WorkerConfig, stop: asyncio.Event | None = None
 
 
 async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
-    from personal_assistant.workers.app import app
-
+    app = get_app()
     url = database_url()
     while not stop.is_set():
         started_at = await wait_for_database(url, stop)
@@ -187,8 +188,6 @@ def _request_stop(stop: asyncio.Event, signum: int) -> None:
 
 def parse_queues(text: str | None, known: Iterable[str]) -> list[str] | None:
     """``a,b`` into a list of known queue names; ``None`` (or empty) means all queues."""
-    from personal_assistant.errors import BadInput
-
     if not text:
         return None
     queues = [q.strip() for q in text.split(",") if q.strip()]

@@ -9,8 +9,8 @@ from typing import Any
 
 from personal_assistant.ai.deferral import RUN_TASK, iso
 from personal_assistant.db.session import dispose_engine, session_scope
-from personal_assistant.workers.enqueue import JobOptions, defer
-from personal_assistant.workers.lookup import resolve_task
+from personal_assistant.jobs.enqueue import JobOptions, defer
+from personal_assistant.jobs.lookup import resolve_task
 from tests.acceptance.ai.helpers import create_task, run_now
 from tests.support.db import job_events, query, scalar
 from tests.support.loopback import ChatServer, text_reply

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.monitoring.support import (
+from tests.support.db import job_status, query, scalar
+from tests.support.postgres import PostgresServer
+from tests.support.probes import (
     PROBE_ENV,
     Samples,
     defer_jobs,
@@ -25,8 +27,6 @@ from tests.integration.monitoring.support import (
     metric_samples,
     sample,
 )
-from tests.support.db import job_status, query, scalar
-from tests.support.postgres import PostgresServer
 from tests.support.processes import PA_TASKS, WorkerProcess, wait_for
 
 

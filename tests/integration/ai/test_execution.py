@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,16 +18,6 @@ from tests.support.loopback import ChatServer, error_reply, text_reply, tool_rep
 from tests.support.reset import reset_process_caches
 
 INSTRUCTIONS = "Check my week and remind me of anything important"
-
-
-@pytest.fixture
-def llm(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
-    with ChatServer() as server:
-        monkeypatch.setenv("PA_LLM_BASE_URL", server.base_url)
-        monkeypatch.setenv("PA_LLM_API_KEY", "sk-test")
-        monkeypatch.setenv("PA_LLM_TIMEOUT_SECONDS", "1")
-        reset_process_caches()
-        yield server
 
 
 async def _task(schedule: str = "every day at 9", **fields: Any) -> tuple[int, datetime, int]:

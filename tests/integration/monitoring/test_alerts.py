@@ -10,8 +10,8 @@ import pytest
 from personal_assistant.db.session import dispose_engine, session_scope
 from personal_assistant.monitoring.alerts import AlertReport, evaluate_alerts
 from personal_assistant.settings import get_settings
-from tests.integration.monitoring.support import PROBE_ENV, defer_jobs
 from tests.support.db import job_status, query, scalar
+from tests.support.probes import PROBE_ENV, defer_jobs
 from tests.support.processes import run_cli, running_worker, wait_for
 from tests.support.reset import reset_process_caches
 

@@ -56,7 +56,7 @@ async def test_health_names_what_is_broken(database_url: str, tmp_path: Path) ->
     assert "unhealthy: workers: no live worker" in alone.err
 
     with running_worker(tmp_path, "--queues", "maintenance_tasks"):
-        beat = int(run_cli("defer", "upkeep:test_scheduler_connection").out)
+        beat = int(run_cli("defer", "maintenance:record_scheduler_heartbeat").out)
         wait_for(
             lambda: scalar(
                 database_url, "SELECT count(*) FROM scheduler_heartbeats WHERE job_id = %s", beat

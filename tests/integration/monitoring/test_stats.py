@@ -11,8 +11,8 @@ import pytest
 
 from personal_assistant.db.session import dispose_engine, session_scope
 from personal_assistant.monitoring.stats import queue_stats
-from tests.integration.monitoring.support import PROBE_ENV, defer_jobs
 from tests.support.db import job_status
+from tests.support.probes import PROBE_ENV, defer_jobs
 from tests.support.processes import PA_TASKS, run_cli, running_worker, wait_for
 
 NAP_SECONDS = 0.3

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -160,20 +159,6 @@ async def test_email_channel_queues_into_the_outbox(
         ).scalar_one()
     await dispose_engine()
     assert "ada@example.com" in json.dumps(recipients)
-    assert _row(database_url, notification_id)[0] == "delivered"
-
-
-async def test_email_channel_without_an_outbox_falls_back_to_the_log(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setitem(sys.modules, "personal_assistant.email.outbox", None)
-    notification_id = await _notify("email")
-    with caplog.at_level("INFO", logger="personal_assistant.notifications"):
-        await deliver_notification(notification_id, will_retry=always_retry)
-    await dispose_engine()
-    actions = [getattr(r, "action", "") for r in caplog.records]
-    assert "notification_email_fallback" in actions
-    assert "user_notification" in actions
     assert _row(database_url, notification_id)[0] == "delivered"
 
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from personal_assistant.db.session import dispose_engine
+from personal_assistant.jobs.retry import RescheduleError
 from personal_assistant.resilience.breaker import BreakerPolicy, CircuitOpen, call_through
-from personal_assistant.workers.retry import RescheduleError
 from tests.support.db import query, scalar, table_counts
 from tests.support.processes import run_cli
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from personal_assistant.db.session import dispose_engine, session_scope
+from personal_assistant.jobs.enqueue import JobOptions, defer
 from personal_assistant.schedules import service
 from personal_assistant.schedules.dispatcher import dispatch_due
-from personal_assistant.workers.enqueue import JobOptions, defer
-from personal_assistant.workers.tasks.schedules import dispatch_schedules
+from personal_assistant.schedules.tasks import dispatch_schedules
 from tests.support.db import query, scalar
 from tests.support.processes import WorkerProcess, run_cli, running_worker, wait_for
 

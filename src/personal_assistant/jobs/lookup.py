@@ -1,0 +1,32 @@
+"""Find a registered task by its full name or an unambiguous short name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from procrastinate.tasks import Task
+
+from personal_assistant.errors import BadInput
+from personal_assistant.jobs.app import get_app
+
+
+def registered_tasks() -> dict[str, Task[Any, Any, Any]]:
+    return {
+        name: task
+        for name, task in get_app().tasks.items()
+        if task.name == name and not name.startswith("builtin:")
+    }
+
+
+def resolve_task(name: str) -> Task[Any, Any, Any]:
+    tasks = registered_tasks()
+    if name in tasks:
+        return tasks[name]
+    matches = [task for full, task in tasks.items() if full.rsplit(":", 1)[-1] == name]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = ", ".join(sorted(t.name for t in matches))
+        raise BadInput(f"task name {name!r} is ambiguous: use one of {names}")
+    known = ", ".join(sorted(tasks))
+    raise BadInput(f"unknown task {name!r}; registered tasks: {known} (see `pa-tasks tasks`)")
