@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
 import typer
 
 from personal_assistant.cli.defer import parse_args_json
@@ -67,15 +65,10 @@ def call(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Call one tool now, here, with the same checks, timeout and breaker as a job."""
-    from personal_assistant.mcp_client.calls import call_tool, check_call
+    from personal_assistant.mcp_client.calls import call_tool
 
-    arguments = parse_args_json(args)
-
-    async def go() -> Any:
-        await check_call(server, tool, arguments)
-        return await call_tool(server, tool, arguments)
-
-    result = run(go())
+    # The call checks the arguments against the schema the server lists before sending.
+    result = run(call_tool(server, tool, parse_args_json(args)))
     if as_json:
         print_json(result.as_json())
         return
