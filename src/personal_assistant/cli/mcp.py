@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 import typer
 
 from personal_assistant.cli.defer import parse_args_json
