@@ -114,6 +114,11 @@ def test_call_runs_one_call_now(mcp_config: Path, probe_log: Path) -> None:
             ],
             "names unknown server 'ghost'",
         ),
+        (["mcp", "serve", "--tools", "defer_job,drop_database"], "unknown tool 'drop_database'"),
+        (
+            ["mcp", "call", "probe", "record", "--args", '{"text": "x", "extra": [}'],
+            "--args is not valid JSON",
+        ),
     ],
 )
 def test_schema_invalid_calls_are_refused_and_nothing_is_written(
