@@ -39,3 +39,11 @@ class DatabaseUnavailable(AssistantError):
 
 class EmbeddedDatabaseError(AssistantError):
     """The embedded PostgreSQL server could not be started."""
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest known name, or an empty string."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

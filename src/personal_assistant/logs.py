@@ -1,6 +1,8 @@
 """Logging set-up: plain text for people, one JSON object per line for machines.
 
-Every product log record carries a stable ``action`` key; extra fields ride along.
+Every product log record carries a stable ``action`` key; extra fields ride along under
+one attribute (``log_fields``), never as attributes of their own: a field named like a
+``LogRecord`` attribute (``name``, ``msg``, ``args``...) would make ``logging`` raise.
 """
 
 from __future__ import annotations
@@ -8,13 +10,36 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+FIELDS = "fields"
+
+
+def log_fields(
+    action: str, data: Mapping[str, Any] | None = None, /, **fields: Any
+) -> dict[str, Any]:
+    """The ``extra`` of a log call: its ``action`` and its fields, nested.
+
+    ``extra=log_fields("backup_created", result.as_json(), path=p)``: whatever keys
+    ``data`` has, they cannot overwrite a ``LogRecord`` attribute.
+    """
+    return {"action": action, FIELDS: {**(data or {}), **fields}}
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+    """Fields of a record beyond the standard ones, with ``log_fields`` flattened."""
+    extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD and k != FIELDS}
+    nested = record.__dict__.get(FIELDS)
+    if isinstance(nested, Mapping):
+        for key, value in nested.items():
+            # The JSON line's own keys win; a clashing field keeps its value under a prefix.
+            extras[key if key not in extras and key not in _JSON_KEYS else f"field_{key}"] = value
+    return extras
+
+
+_JSON_KEYS = {"ts", "level", "logger", "message", "exception"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -19,7 +19,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from personal_assistant.errors import ConfigError
 
@@ -95,11 +95,14 @@ class Settings(BaseSettings):
     failed_retention_hours: PositiveInt = 24 * 30
 
     # --- Files, backups, sync and maintenance ---
-    cleanup_dirs: PathList = Field(default_factory=list)
-    cleanup_max_age_hours: PositiveInt = 72
     backup_dir: Path = Field(default_factory=_default_backup_dir)
     backup_keep: PositiveInt = 8
     backup_method: Literal["auto", "pg_dump", "copy"] = "auto"
+    # HMAC-SHA256 key: backups are signed, and verify/restore refuse unsigned ones.
+    backup_signing_key: SecretStr | None = None
+    # After backup_dir and embedded_data_dir: the validator checks against them.
+    cleanup_dirs: PathList = Field(default_factory=list)
+    cleanup_max_age_hours: PositiveInt = 72
     calendar_feeds: TextList = Field(default_factory=list)
     calendar_timeout_seconds: float = Field(default=30.0, gt=0)
     notion_token: SecretStr | None = None
@@ -109,6 +112,34 @@ class Settings(BaseSettings):
     ai_run_retention_days: PositiveInt = 90
     notification_retention_days: PositiveInt = 90
     heartbeat_retention_days: PositiveInt = 30
+
+    @field_validator("backup_signing_key")
+    @classmethod
+    def _long_enough_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("cleanup_dirs")
+    @classmethod
+    def _nothing_precious(cls, value: list[Path], info: Any) -> list[Path]:
+        protected = {
+            "/": Path("/"),
+            "PA_EMBEDDED_DATA_DIR": info.data.get("embedded_data_dir"),
+            "PA_BACKUP_DIR": info.data.get("backup_dir"),
+        }
+        for entry in value:
+            root = entry.expanduser().resolve()
+            for setting, path in protected.items():
+                if path is None:
+                    continue
+                kept = path.expanduser().resolve()
+                inside = setting != "/" and kept in root.parents
+                if root == kept or root in kept.parents or inside:
+                    what = "the root directory" if setting == "/" else f"{setting} ({kept})"
+                    raise ValueError(f"{str(entry)!r} would clean {what}; list other directories")
+        return value
+
     # --- end files, backups, sync and maintenance ---
 
     # --- Monitoring: metrics, health endpoints, alerts ---
@@ -153,6 +184,11 @@ class Settings(BaseSettings):
     command_timeout_max_seconds: float = Field(default=300.0, gt=0, le=3600)
     # Kept per stream; stdout and stderr together must fit in a recorded job result.
     command_output_max_bytes: int = Field(default=4096, gt=0, le=6144)
+
+    @property
+    def smtp_configured(self) -> bool:
+        """PA_SMTP_HOST was given (environment or .env): email can be sent."""
+        return "smtp_host" in self.model_fields_set
 
     @field_validator("smtp_tls")
     @classmethod
@@ -231,8 +267,13 @@ class Settings(BaseSettings):
     # Import paths of modules outside the package that expose a task ``domain``.
     extra_task_modules: TextList = Field(default_factory=list)
 
-    log_level: str = "INFO"
-    log_format: str = Field(default="text", pattern="^(text|json)$")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_name(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("worker_concurrency")
     @classmethod
@@ -267,6 +308,17 @@ def _env_name(loc: tuple[Any, ...]) -> str:
     return "DATABASE_URL" if field == "database_url" else f"PA_{field.upper()}"
 
 
+def _undecodable(exc: SettingsError) -> ConfigError:
+    """A value the environment source could not decode (e.g. malformed JSON), named."""
+    import re
+
+    found = re.search(r'field "([^"]+)"', str(exc))
+    name = _env_name((found.group(1),)) if found else "settings"
+    cause = exc.__cause__
+    detail = f"not valid JSON ({cause})" if cause is not None else str(exc)
+    return ConfigError(f"invalid setting {name}: {detail}")
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings; a bad value is one clear line, not a traceback."""
@@ -275,3 +327,5 @@ def get_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(f"invalid setting {_env_name(first['loc'])}: {first['msg']}") from None
+    except SettingsError as exc:
+        raise _undecodable(exc) from None

@@ -28,8 +28,10 @@ def test_sync_now_then_list_events(
     assert [e["summary"] for e in events][:2] == ["Holiday", "Standup"]
     assert {e["summary"]: e["conflicts"] for e in events}["Dentist"] == 1
 
-    bad = run_cli("events", "list", "--from", "next tuesday")
-    assert bad.code == 2 and "not an ISO date" in bad.err
+    upcoming = run_cli("events", "list", "--from", "tomorrow", "--to", "2099-01-01", "--json")
+    assert upcoming.code == 0, upcoming.err
+    bad = run_cli("events", "list", "--from", "the day after never")
+    assert bad.code == 2 and "--from: could not understand" in bad.err
     backwards = run_cli("events", "list", "--from", "2026-02-01", "--to", "2026-01-01")
     assert backwards.code == 2 and "--to must be after --from" in backwards.err
 
@@ -55,3 +57,39 @@ def test_sync_without_now_queues_a_job_that_a_worker_runs(
     assert scalar(
         database_url, "SELECT task_name FROM procrastinate_jobs WHERE id = %s", job_id
     ) == ("sync:sync_calendar_events")
+
+
+def test_calendar_sync_errors_exit_non_zero_and_never_delete_a_dropped_feed(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "a.ics", tmp_path / "b.ics"
+    first.write_bytes(VERSION_1)
+    second.write_bytes(VERSION_2)
+    monkeypatch.setenv("PA_CALENDAR_FEEDS", f"{first},{second}")
+    assert run_cli("sync", "calendar", "--now").code == 0
+    events = scalar(database_url, "SELECT count(*) FROM calendar_events")
+
+    # b.ics is dropped from the settings while a.ics's path is mistyped: the run fails,
+    # and b.ics keeps its events until a run without errors.
+    monkeypatch.setenv("PA_CALENDAR_FEEDS", str(tmp_path / "typo.ics"))
+    failed = run_cli("sync", "calendar", "--now")
+    assert failed.code == 1, failed.err
+    assert "errors 1" in failed.out
+    assert "typo.ics" in failed.out
+    assert "kept feed" in failed.out and "b.ics" in failed.out
+    assert scalar(database_url, "SELECT count(*) FROM calendar_events") == events
+
+    monkeypatch.setenv("PA_CALENDAR_FEEDS", str(first))
+    cleaned = run_cli("sync", "calendar", "--now")
+    assert cleaned.code == 0, cleaned.err
+    assert "removed feed" in cleaned.out and "b.ics" in cleaned.out
+    assert "event(s)" in cleaned.out
+
+
+def test_calendar_sync_without_feeds_says_so(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PA_CALENDAR_FEEDS", "")
+    result = run_cli("sync", "calendar", "--now")
+    assert result.code == 0, result.err
+    assert "no calendar feeds configured" in result.err

@@ -65,6 +65,10 @@ def start_test_server() -> PostgresServer:
 
 
 def _docker_answers() -> bool:
+    # Without an engine, docker's failed ping leaks its socket, and the ResourceWarning
+    # would fail whichever test the collector runs in.
+    if not os.environ.get("DOCKER_HOST") and not Path("/var/run/docker.sock").exists():
+        return False
     try:
         return _docker_pings()
     finally:

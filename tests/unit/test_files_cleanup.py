@@ -7,7 +7,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from personal_assistant.files.cleanup import cleanup_paths
+import pytest
+
+from personal_assistant.files.cleanup import MAX_DEPTH, cleanup_paths
 
 DAY = 86_400
 MAX_AGE = timedelta(hours=24)
@@ -119,3 +121,59 @@ def test_a_symlinked_root_is_resolved_once_and_missing_roots_are_reported(tmp_pa
     assert not (real / "old.tmp").exists()
     assert report["files_removed"] == 1
     assert report["errors"] == [{"path": str(missing), "error": "does not exist"}]
+
+
+def _nested(root: Path, depth: int) -> Path:
+    """``depth`` directories one inside the other, all old, an old file at the bottom."""
+    path = root
+    for _ in range(depth):
+        path = path / "d"
+    _write(path / "bottom.tmp", 1, days=9)
+    while path != root:
+        _age(path, days=9)
+        path = path.parent
+    return root
+
+
+def test_a_deep_tree_is_walked_without_recursion(tmp_path: Path) -> None:
+    root = _nested(tmp_path / "root", 400)
+
+    report = cleanup_paths([root], MAX_AGE).as_json()
+
+    assert report["errors"] == []
+    assert (report["files_removed"], report["dirs_removed"]) == (1, 400)
+    assert root.is_dir() and not any(root.iterdir())
+
+
+def test_a_tree_deeper_than_the_bound_is_reported_and_the_rest_cleaned(tmp_path: Path) -> None:
+    root = _nested(tmp_path / "root", MAX_DEPTH + 5)
+    _write(root / "old.tmp", 3, days=9)
+
+    report = cleanup_paths([root], MAX_AGE).as_json()
+
+    assert report["files_removed"] == 1 and not (root / "old.tmp").exists()
+    assert report["dirs_removed"] == 0  # each level still holds the one too deep
+    [error] = report["errors"]
+    assert error["path"].endswith("/d" * (MAX_DEPTH + 1))
+    assert f"more than {MAX_DEPTH} directories deep" in error["error"]
+
+
+def test_a_checkpoint_that_raises_stops_the_sweep_where_it_is(tmp_path: Path) -> None:
+    # An aborted job's checkpoint raises: nothing after that point is deleted.
+    root = tmp_path / "root"
+    for i in range(10):
+        _write(root / f"old{i}.tmp", 10, days=3)
+    calls = 0
+
+    class Stop(Exception):
+        pass
+
+    def checkpoint() -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 4:
+            raise Stop
+
+    with pytest.raises(Stop):
+        cleanup_paths([root], MAX_AGE, checkpoint=checkpoint)
+    assert len(list(root.iterdir())) == 6

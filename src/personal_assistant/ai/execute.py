@@ -21,6 +21,7 @@ from personal_assistant.ai.runs import Superseded, claim_run, finish_failure, fi
 from personal_assistant.ai.tools import Toolbox, ToolContext, load_tools
 from personal_assistant.db.session import session_scope
 from personal_assistant.jobs.retry import PermanentError, RescheduleError
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import get_settings
 
 logger = logging.getLogger("personal_assistant.ai")
@@ -95,12 +96,12 @@ def _skipped(task_id: int, scheduled_for: datetime, job_id: int, reason: str) ->
         task_id,
         scheduled_for.isoformat(),
         reason,
-        extra={
-            "action": "ai_run_skipped",
-            "ai_task_id": task_id,
-            "job_id": job_id,
-            "scheduled_for": scheduled_for.isoformat(),
-            "reason": reason,
-        },
+        extra=log_fields(
+            "ai_run_skipped",
+            ai_task_id=task_id,
+            job_id=job_id,
+            scheduled_for=scheduled_for.isoformat(),
+            reason=reason,
+        ),
     )
     return {"status": "skipped", "reason": reason}

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.ai.deferral import RUN_NOW_PRIORITY, cancel_job, defer_run
 from personal_assistant.ai.models import TASK_STATUSES, AITask, AITaskRun
 from personal_assistant.errors import BadInput, NotFound
+from personal_assistant.logs import log_fields
 from personal_assistant.mcp_client.patterns import check_patterns
-from personal_assistant.notifications.service import check_channel
+from personal_assistant.notifications.service import check_channel_ready
 from personal_assistant.schedule_text import (
     Schedule,
     ScheduleError,
@@ -107,7 +108,7 @@ async def create_task(
         user_id=user_id.strip(),
         title=_title(title),
         instructions=_instructions(instructions),
-        channel=check_channel(channel),
+        channel=check_channel_ready(channel, user_id.strip()),
         max_runs=_max_runs(max_runs),
         status="active",
         run_count=0,
@@ -180,10 +181,18 @@ async def update_task(
 ) -> AITask:
     """Change a task; a new schedule replaces the pending run with the new next one."""
     now = now or datetime.now(UTC)
+    changes = (title, instructions, schedule, timezone, channel, max_runs, mcp_tools)
+    if all(change is None for change in changes):
+        raise BadInput(
+            "nothing to change: give a new title, instructions, schedule, time zone, "
+            "channel, max runs or MCP tools"
+        )
     task = await get_task(session, task_id, lock=True)
     new_title = _title(title) if title is not None else task.title
     new_instructions = _instructions(instructions) if instructions is not None else None
-    new_channel = check_channel(channel) if channel is not None else task.channel
+    new_channel = (
+        check_channel_ready(channel, task.user_id) if channel is not None else task.channel
+    )
     if mcp_tools is not None:
         check_patterns(mcp_tools)
     rule: Schedule | None = None
@@ -300,11 +309,11 @@ def _log(action: str, task: AITask, **extra: object) -> None:
         "AI task %s: %s",
         task.id,
         action.removeprefix("ai_task_").replace("_", " "),
-        extra={
-            "action": action,
-            "ai_task_id": task.id,
-            "status": task.status,
-            "next_run_at": task.next_run_at.isoformat() if task.next_run_at else None,
-            **extra,
-        },
+        extra=log_fields(
+            action,
+            extra,
+            ai_task_id=task.id,
+            status=task.status,
+            next_run_at=task.next_run_at.isoformat() if task.next_run_at else None,
+        ),
     )

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.ai.deferral import LIVE_STATUSES, defer_run, job_status
 from personal_assistant.ai.models import AITask
 from personal_assistant.ai.runs import FINISHED, advance, finish_failure, lock_run
+from personal_assistant.logs import log_fields
 
 logger = logging.getLogger("personal_assistant.ai")
 
@@ -69,7 +70,7 @@ async def reconcile_due_tasks(
             len(report.healed),
             len(report.failed),
             len(report.adopted),
-            extra={"action": "ai_tasks_reconciled", **report.as_json()},
+            extra=log_fields("ai_tasks_reconciled", report.as_json()),
         )
     return report
 

@@ -25,6 +25,7 @@ from personal_assistant.ai.agent import AgentResult
 from personal_assistant.ai.deferral import LIVE_STATUSES, cancel_job, defer_run, job_status
 from personal_assistant.ai.lifecycle import schedule_of
 from personal_assistant.ai.models import AITask, AITaskRun
+from personal_assistant.logs import log_fields
 from personal_assistant.notifications.service import notify
 from personal_assistant.settings import get_settings
 
@@ -236,14 +237,14 @@ def _log(action: str, task: AITask, run: AITaskRun) -> None:
         task.id,
         run.scheduled_for.isoformat(),
         run.status,
-        extra={
-            "action": action,
-            "ai_task_id": task.id,
-            "run_id": run.id,
-            "job_id": run.job_id,
-            "scheduled_for": run.scheduled_for.isoformat(),
-            "task_status": task.status,
-            "next_run_at": _iso(task.next_run_at),
-            "error": run.error,
-        },
+        extra=log_fields(
+            action,
+            ai_task_id=task.id,
+            run_id=run.id,
+            job_id=run.job_id,
+            scheduled_for=run.scheduled_for.isoformat(),
+            task_status=task.status,
+            next_run_at=_iso(task.next_run_at),
+            error=run.error,
+        ),
     )

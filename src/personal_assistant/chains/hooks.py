@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from procrastinate import JobContext
+from procrastinate.exceptions import JobAborted
 from procrastinate.job_context import AbortReason
 
 from personal_assistant.chains.marker import is_marked
@@ -20,6 +21,7 @@ from personal_assistant.chains.progress import record_failure, record_success
 from personal_assistant.db.session import session_scope
 from personal_assistant.errors import AssistantError
 from personal_assistant.jobs.retry import RescheduleError
+from personal_assistant.logs import log_fields
 
 logger = logging.getLogger("personal_assistant.chains")
 
@@ -55,7 +57,7 @@ async def _record_failure(context: JobContext, exc: BaseException) -> None:
             "could not record the failure of chain step job %s",
             context.job.id,
             exc_info=True,
-            extra={"action": "chain_record_failed", "job_id": context.job.id},
+            extra=log_fields("chain_record_failed", job_id=context.job.id),
         )
 
 
@@ -75,7 +77,7 @@ async def _is_chain_step(context: JobContext) -> bool:
 
 def _is_final(context: JobContext, exc: BaseException) -> bool:
     """Whether procrastinate will end the job for good with this exception."""
-    if isinstance(exc, asyncio.CancelledError):
+    if isinstance(exc, asyncio.CancelledError | JobAborted):
         # A shutdown puts the job back; a user's abort ends it.
         return bool(context.abort_reason() == AbortReason.USER_REQUEST)
     task = context.app.tasks.get(context.job.task_name)

@@ -27,6 +27,7 @@ from personal_assistant.chains.report import report_failure
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs.app import get_app
 from personal_assistant.jobs.enqueue import JobOptions, defer
+from personal_assistant.logs import log_fields
 
 logger = logging.getLogger("personal_assistant.chains")
 
@@ -107,7 +108,7 @@ async def record_success(session: AsyncSession, job_id: int) -> bool:
         logger.info(
             "chain %s succeeded",
             chain_id,
-            extra={"action": "chain_succeeded", "chain_id": chain_id, "job_id": job_id},
+            extra=log_fields("chain_succeeded", chain_id=chain_id, job_id=job_id),
         )
         return True
     task_name, args = steps[following]["task"], steps[following]["args"]
@@ -130,7 +131,7 @@ async def record_success(session: AsyncSession, job_id: int) -> bool:
         step + 1,
         following + 1,
         next_job,
-        extra={"action": "chain_advanced", "chain_id": chain_id, "job_id": next_job},
+        extra=log_fields("chain_advanced", chain_id=chain_id, job_id=next_job),
     )
     return True
 

@@ -12,6 +12,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.errors import BadInput
+from personal_assistant.logs import log_fields
 from personal_assistant.notifications.service import notify
 from personal_assistant.settings import get_settings
 
@@ -23,7 +24,7 @@ async def report_failure(session: AsyncSession, chain_id: int, error: str) -> No
         "chain %s failed: %s",
         chain_id,
         error,
-        extra={"action": "chain_failed", "chain_id": chain_id},
+        extra=log_fields("chain_failed", chain_id=chain_id),
     )
     settings = get_settings()
     if settings.alert_user_id is None:
@@ -42,5 +43,5 @@ async def report_failure(session: AsyncSession, chain_id: int, error: str) -> No
             "chain %s: no notification sent: %s",
             chain_id,
             exc,
-            extra={"action": "chain_notify_failed", "chain_id": chain_id},
+            extra=log_fields("chain_notify_failed", chain_id=chain_id),
         )

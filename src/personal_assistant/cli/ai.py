@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.ai import lifecycle
 from personal_assistant.ai.models import AITask, AITaskRun
-from personal_assistant.ai.views import run_json, task_json
+from personal_assistant.ai.views import iso, run_json, task_json
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import console, in_session, print_json
 from personal_assistant.mcp_client.patterns import split_patterns
+from personal_assistant.notifications.models import Notification
+from personal_assistant.notifications.service import failed_notifications
 from personal_assistant.settings import get_settings
 
 app = typer.Typer(
@@ -140,13 +142,31 @@ def show(
 ) -> None:
     """A task and its last runs."""
 
-    async def load(session: AsyncSession) -> tuple[AITask, list[AITaskRun]]:
+    async def load(session: AsyncSession) -> tuple[AITask, list[AITaskRun], list[Notification]]:
         task = await lifecycle.get_task(session, task_id)
-        return task, await lifecycle.recent_runs(session, task_id, runs)
+        recent = await lifecycle.recent_runs(session, task_id, runs)
+        return task, recent, await failed_notifications(session, f"ai_task:{task_id}")
 
-    task, recent = in_session(load)
+    task, recent, undelivered = in_session(load)
+    problems = [
+        {
+            "id": n.id,
+            "channel": n.channel,
+            "status": n.status,
+            "attempts": n.attempts,
+            "error": n.last_error,
+            "created_at": iso(n.created_at),
+        }
+        for n in undelivered
+    ]
     if as_json:
-        print_json({**task_json(task), "runs": [run_json(r) for r in recent]})
+        print_json(
+            {
+                **task_json(task),
+                "runs": [run_json(r) for r in recent],
+                "notification_failures": problems,
+            }
+        )
         return
     console.print(f"[bold]AI task {task.id}[/]: {task.title}  [bold]{task.status}[/]")
     console.print(f"for {task.user_id} on {task.channel}; {task.instructions}")
@@ -169,6 +189,12 @@ def show(
             for r in recent
         ),
     )
+    if problems:
+        table(
+            "Notification failures",
+            ["id", "channel", "status", "attempts", "error"],
+            ([p["id"], p["channel"], p["status"], p["attempts"], p["error"]] for p in problems),
+        )
 
 
 @app.command("pause")

@@ -12,6 +12,7 @@ from personal_assistant.db.url import database_url
 from personal_assistant.files import archive as arc
 from personal_assistant.files.backup import create_backup
 from personal_assistant.files.restore import restore_backup
+from personal_assistant.files.signing import configured_key
 from personal_assistant.settings import get_settings
 
 app = typer.Typer(
@@ -55,6 +56,7 @@ def create_command(as_json: bool = typer.Option(False, "--json", help="Print JSO
             taken_at=datetime.now(UTC),
             keep=settings.backup_keep,
             method=settings.backup_method,
+            signing_key=configured_key(),
         )
     )
     if as_json:
@@ -75,8 +77,11 @@ def verify_command(
     name: str = typer.Argument(..., help="Backup name, from `pa-tasks backup list`."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Check a backup's checksum and that every table's data is whole."""
-    report = arc.verify_backup(arc.resolve_backup(get_settings().backup_dir, name))
+    """Check a backup's checksum (and signature), that it holds nothing but its tables'
+    data, and that every table's data is whole."""
+    report = arc.verify_backup(
+        arc.resolve_backup(get_settings().backup_dir, name), configured_key()
+    )
     if as_json:
         print_json(report.as_json())
         if not report.ok:
@@ -84,10 +89,11 @@ def verify_command(
         return
     if not report.ok:
         raise arc.BackupCorrupt(f"backup {report.name} is damaged: {'; '.join(report.problems)}")
-    tables = (report.manifest or {}).get("tables", [])
+    assert report.manifest is not None  # an intact report has read it
+    signed = ", signature valid" if configured_key() else ""
     console.print(
-        f"backup {report.name} is intact: sha256 matches, "
-        f"{sum(t['rows'] for t in tables)} row(s) in {len(tables)} table(s)"
+        f"backup {report.name} is intact: sha256 matches{signed}, "
+        f"{report.manifest.rows} row(s) in {len(report.manifest.tables)} table(s)"
     )
 
 
@@ -99,7 +105,7 @@ def restore_command(
 ) -> None:
     """Load a backup into the current database (one transaction: all or nothing)."""
     archive = arc.resolve_backup(get_settings().backup_dir, name)
-    result = run(restore_backup(database_url(), archive, replace=yes))
+    result = run(restore_backup(database_url(), archive, replace=yes, signing_key=configured_key()))
     if as_json:
         print_json(result.as_json())
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from personal_assistant.chains import service
-from personal_assistant.cli.output import table, when
+from personal_assistant.cli.output import as_json_text, table, when
 from personal_assistant.cli.runtime import console, in_session, print_json
 
 app = typer.Typer(help="Job chains (defer ... --then ...).", no_args_is_help=True)
@@ -59,7 +59,14 @@ def show_chain(
         "Steps",
         ["step", "task", "args", "job", "status", "error"],
         (
-            [s["step"] + 1, s["task"], s["args"], s["job_id"], s["status"], s["error"]]
+            [
+                s["step"] + 1,
+                s["task"],
+                as_json_text(s["args"]),
+                s["job_id"],
+                s["status"],
+                s["error"],
+            ]
             for s in chain.steps
         ),
     )

@@ -46,5 +46,29 @@ def stop() -> None:
     if settings.database_url:
         typer.echo("DATABASE_URL is set: no embedded server to stop")
         return
+    if (settings.embedded_data_dir / "postmaster.pid").exists():
+        _warn_connected_workers(settings.stalled_after_seconds)
     stopped = embedded.stop(settings.embedded_data_dir)
     typer.echo("embedded server stopped" if stopped else "embedded server was not running")
+
+
+def _warn_connected_workers(stalled_after: float) -> None:
+    """Say so when live workers use the server: they will wait until it is back."""
+    import psycopg
+
+    query = (
+        "SELECT count(*) FROM procrastinate_workers"
+        " WHERE last_heartbeat > now() - make_interval(secs => %s)"
+    )
+    try:
+        with psycopg.connect(database_url(), connect_timeout=5) as conn:
+            row = conn.execute(query, (stalled_after,)).fetchone()
+    except psycopg.Error:
+        return  # no schema yet, or the server is going away anyway: nothing to warn about
+    live = int(row[0]) if row else 0
+    if live:
+        typer.echo(
+            f"warning: {live} worker(s) are connected; they wait, without running jobs, "
+            "until the server is started again (any `pa-tasks` command starts it)",
+            err=True,
+        )

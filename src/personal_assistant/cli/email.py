@@ -7,6 +7,9 @@ import typer
 from personal_assistant.cli.output import table, when
 from personal_assistant.cli.runtime import in_session, print_json
 from personal_assistant.email import outbox
+from personal_assistant.email.send import NOT_CONFIGURED
+from personal_assistant.errors import BadInput
+from personal_assistant.settings import get_settings
 
 app = typer.Typer(help="The email outbox.", no_args_is_help=True)
 
@@ -19,6 +22,8 @@ def send(
     html: str | None = typer.Option(None, "--html", help="An HTML version of the message."),
 ) -> None:
     """Queue an email (delivered by a worker on email_tasks) and print its outbox id."""
+    if not get_settings().smtp_configured:
+        raise BadInput(NOT_CONFIGURED)
     outbox_id = in_session(
         lambda s: outbox.queue_email(s, to=to, subject=subject, text=body, html=html)
     )
@@ -43,7 +48,7 @@ def list_emails(
         (
             [
                 e.id,
-                e.status,
+                e.shown_status,
                 ", ".join(e.recipients),
                 e.subject,
                 e.attempts,

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from personal_assistant.cli.output import table, when
+from personal_assistant.cli.output import as_json_text, table, when
 from personal_assistant.cli.runtime import console, in_session, print_json
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs import control, inspect
+from personal_assistant.jobs.lookup import task_filter
 from personal_assistant.jobs.rescue import rescue_stalled_jobs
 from personal_assistant.settings import QUEUES, get_settings
 
 app = typer.Typer(help="Inspect and act on jobs.", no_args_is_help=True)
+
+TRACEBACK_TAIL_LINES = 12
 
 
 def _check_filters(status: str | None, queue: str | None) -> None:
@@ -25,12 +28,13 @@ def _check_filters(status: str | None, queue: str | None) -> None:
 def list_jobs(
     status: str | None = typer.Option(None, help="todo, doing, succeeded, failed, ..."),
     queue: str | None = typer.Option(None, help="Only this queue."),
-    task: str | None = typer.Option(None, help="Only this task (full name)."),
+    task: str | None = typer.Option(None, help="Only this task (e.g. ping or maintenance:ping)."),
     limit: int = typer.Option(50, min=1, max=10_000, help="At most this many, newest first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List jobs, newest first."""
     _check_filters(status, queue)
+    task = task_filter(task)
     jobs = in_session(
         lambda s: inspect.list_jobs(s, status=status, queue=queue, task=task, limit=limit)
     )
@@ -61,7 +65,7 @@ def show_job(
     job_id: int = typer.Argument(..., help="The job id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Show a job, its result and its events timeline."""
+    """Show a job, its result, its last error and its events timeline."""
     detail = in_session(lambda s: inspect.get_job(s, job_id))
     if as_json:
         print_json(detail.as_json())
@@ -72,10 +76,23 @@ def show_job(
         f"priority {job.priority}, attempts {job.attempts}, lock {job.lock or '-'}, "
         f"queueing lock {job.queueing_lock or '-'}, scheduled {when(job.scheduled_at)}"
     )
-    console.print(f"args {job.args}")
+    typer.echo(f"args {as_json_text(job.args)}")
     if detail.result is not None:
-        console.print(f"result {detail.result}")
+        typer.echo(f"result {as_json_text(detail.result)}")
+    if detail.errors:
+        _print_error(detail.errors[-1], len(detail.errors))
     table("Events", ["at", "event"], ([when(e["at"]), e["type"]] for e in detail.events))
+
+
+def _print_error(error: inspect.JobErrorView, count: int) -> None:
+    earlier = f" ({count - 1} earlier, see --json)" if count > 1 else ""
+    console.print(
+        f"[bold red]last error[/] attempt {error.attempt} at {when(error.failed_at)}{earlier}",
+        highlight=False,
+    )
+    console.print(f"{error.error_type}: {error.message}", markup=False, highlight=False)
+    tail = error.traceback.rstrip().splitlines()[-TRACEBACK_TAIL_LINES:]
+    console.print("\n".join(f"  {line}" for line in tail), markup=False, highlight=False)
 
 
 @app.command("retry")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
 
 from personal_assistant.cli import ai as ai_cli
 from personal_assistant.cli import backup as backup_cli
 from personal_assistant.cli import breakers as breakers_cli
 from personal_assistant.cli import chains as chains_cli
-from personal_assistant.cli import db, jobs, schedule
+from personal_assistant.cli import db, jobs, runtime, schedule
 from personal_assistant.cli import email as email_cli
 from personal_assistant.cli import events as events_cli
 from personal_assistant.cli import mcp as mcp_cli
@@ -23,6 +24,7 @@ from personal_assistant.cli.overview import queues_command, tasks_command
 from personal_assistant.cli.runtime import fail, translate
 from personal_assistant.cli.stats import stats_command
 from personal_assistant.cli.worker import up_command, worker_command
+from personal_assistant.settings import get_settings
 
 app = typer.Typer(
     name="pa-tasks",
@@ -30,6 +32,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: the rich renderer labels every flag ``<bool>``.
+    rich_markup_mode=None,
 )
 app.command("defer")(defer_command)
 app.command("queues")(queues_command)
@@ -53,15 +57,30 @@ app.add_typer(events_cli.app, name="events")
 app.add_typer(mcp_cli.app, name="mcp")
 
 
+def usage_line(exc: typer.TyperException) -> str:
+    """A usage error from the command-line framework as one line, naming the command."""
+    message = " ".join(exc.format_message().split())
+    context = getattr(exc, "ctx", None)
+    if context is None:
+        return message
+    return f"{message} (see `{context.command_path} --help`)"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr and a non-zero exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    runtime.set_argv(argv)
     try:
+        if not {"--help", "-h"} & set(argv):
+            get_settings()  # every setting is checked before any command runs
         status = app(args=argv, prog_name="pa-tasks", standalone_mode=False)
     except typer.Abort:
         raise SystemExit(130) from None
-    except typer.TyperException as exc:  # usage errors: typer prints them itself
-        exc.show()  # type: ignore[attr-defined]
-        raise SystemExit(getattr(exc, "exit_code", 2)) from None
+    except NoArgsIsHelpError as exc:  # a bare group: its help, as before
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except typer.TyperException as exc:  # usage errors: one line, like every other error
+        fail(usage_line(exc), getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except Exception as exc:

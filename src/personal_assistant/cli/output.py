@@ -11,6 +11,13 @@ from rich.table import Table
 from personal_assistant.cli.runtime import console
 
 
+def as_json_text(value: Any) -> str:
+    """A value as compact JSON on one line, as the user would type it back."""
+    import json
+
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
 def when(value: datetime | None) -> str:
     if value is None:
         return "-"

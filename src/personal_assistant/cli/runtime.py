@@ -23,6 +23,18 @@ console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
+_argv: list[str] = []
+
+
+def set_argv(argv: list[str]) -> None:
+    """Remember the command line: the order of repeated options is lost once parsed."""
+    _argv[:] = argv
+
+
+def argv() -> list[str]:
+    return list(_argv)
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run one async service call with a fresh engine, disposed before returning."""
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import typer
 
-from personal_assistant.cli.runtime import console, in_session, print_json, run
+from personal_assistant.cli.runtime import console, err_console, in_session, print_json, run
 from personal_assistant.jobs.enqueue import JobOptions, defer
 from personal_assistant.settings import get_settings
-from personal_assistant.sync.calendar import sync_calendars
+from personal_assistant.sync.calendar import CalendarUnavailable, sync_calendars
 from personal_assistant.sync.notion import sync_notion
 from personal_assistant.sync.tasks import sync_calendar_events, sync_notion_pages
 
@@ -23,17 +23,38 @@ def calendar_command(
     now: bool = typer.Option(False, "--now", help=NOW_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Sync PA_CALENDAR_FEEDS (queued for a sync_tasks worker unless --now)."""
-    if now:
-        settings = get_settings()
+    """Sync PA_CALENDAR_FEEDS (queued for a sync_tasks worker unless --now).
+
+    With --now, a run where a feed failed exits 1 after printing its result.
+    """
+    settings = get_settings()
+    if not settings.calendar_feeds:
+        err_console.print(
+            "note: no calendar feeds configured (PA_CALENDAR_FEEDS is empty); "
+            "a sync only removes feeds synced before",
+            highlight=False,
+            markup=False,
+        )
+    if not now:
+        _queue(sync_calendar_events, "sync:calendar", as_json)
+        return
+    try:
         report = run(
             sync_calendars(
                 settings.calendar_feeds, request_timeout=settings.calendar_timeout_seconds
             )
         )
-        _print_result(report.as_json(), as_json, ["added", "updated", "removed", "conflicts"])
-        return
-    _queue(sync_calendar_events, "sync:calendar", as_json)
+    except CalendarUnavailable as exc:
+        report = exc.report
+    result = report.as_json()
+    _print_result(result, as_json, ["added", "updated", "removed", "conflicts", "errors"])
+    if not as_json:
+        for gone in result["removed_feeds"]:
+            typer.echo(f"  removed feed {gone['feed']} and its {gone['events']} event(s)")
+        for kept in result["kept_feeds"]:
+            typer.echo(f"  kept feed {kept} (no longer configured) because this run had errors")
+    if result["errors"]:
+        raise SystemExit(1)
 
 
 @app.command("notion")

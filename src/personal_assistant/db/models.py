@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,5 +52,29 @@ class RateLimitStart(Base):
     key: Mapped[str] = mapped_column(Text)
     job_id: Mapped[int | None] = mapped_column(BigInteger)
     started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=now_default()
+    )
+
+
+class JobError(Base):
+    """One failed attempt of a job: what was raised, where, and when.
+
+    Written by the worker with the job's status change (``workers/worker.py``); deleted
+    with its job by retention. No foreign key: procrastinate owns its jobs table.
+    """
+
+    __tablename__ = "job_errors"
+    __table_args__ = (Index("ix_job_errors_job_id_attempt", "job_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    job_id: Mapped[int] = mapped_column(BigInteger)
+    attempt: Mapped[int] = mapped_column(Integer)
+    task_name: Mapped[str] = mapped_column(String(200))
+    queue: Mapped[str] = mapped_column(String(200))
+    error_type: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    traceback: Mapped[str] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=now_default()
     )

@@ -24,6 +24,7 @@ from personal_assistant.email.send import mark_outcome_unknown
 from personal_assistant.errors import BadInput, NotFound
 from personal_assistant.jobs.enqueue import JobOptions, defer
 from personal_assistant.jobs.lookup import resolve_task
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import get_settings
 
 logger = logging.getLogger("personal_assistant.email")
@@ -42,6 +43,14 @@ ORPHANS = text(
               WHERE j.lock = 'email:' || o.id AND j.status IN ('todo', 'doing'))
      ORDER BY o.id
      FOR UPDATE OF o SKIP LOCKED
+    """
+)
+LIVE_JOBS = text(
+    """
+    SELECT o.id FROM email_outbox o
+     WHERE o.id = ANY(:ids)
+       AND EXISTS (SELECT 1 FROM procrastinate_jobs j
+                    WHERE j.lock = 'email:' || o.id AND j.status IN ('todo', 'doing'))
     """
 )
 STATUS_FOR_UPDATE = text("SELECT status FROM email_outbox WHERE id = :id FOR UPDATE")
@@ -101,7 +110,7 @@ async def queue_email(
         "email %s queued for %d recipient(s)",
         email.id,
         len(email.recipients),
-        extra={"action": "email_queued", "outbox_id": email.id, "job_id": job_id},
+        extra=log_fields("email_queued", outbox_id=email.id, job_id=job_id),
     )
     return email.id
 
@@ -118,10 +127,20 @@ class EmailView:
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+    # An unsent email whose send job ended (failed, cancelled): the outbox sweep gives it
+    # a new job within 5 minutes. Shown, so "queued" never hides a failed job.
+    job_ended: bool = False
+
+    @property
+    def shown_status(self) -> str:
+        if self.job_ended:
+            return f"{self.status}, send job ended; re-queued within 5 min"
+        return self.status
 
     @classmethod
-    def of(cls, email: OutboxEmail) -> EmailView:
+    def of(cls, email: OutboxEmail, job_ended: bool = False) -> EmailView:
         return cls(
+            job_ended=job_ended,
             id=email.id,
             status=email.status,
             recipients=list(email.recipients),
@@ -146,6 +165,7 @@ class EmailView:
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "job_ended": self.job_ended,
         }
 
 
@@ -161,7 +181,12 @@ async def list_emails(
     query = select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(limit)
     if status is not None:
         query = query.where(OutboxEmail.status == status)
-    return [EmailView.of(email) for email in (await session.scalars(query)).all()]
+    emails = (await session.scalars(query)).all()
+    unsent = [e.id for e in emails if e.status in ("queued", "sending")]
+    live: set[int] = set()
+    if unsent:
+        live = set((await session.execute(LIVE_JOBS, {"ids": unsent})).scalars())
+    return [EmailView.of(e, job_ended=e.id in unsent and e.id not in live) for e in emails]
 
 
 async def retry_email(session: AsyncSession, outbox_id: int) -> int:
@@ -209,6 +234,6 @@ async def sweep_outbox(session: AsyncSession) -> SweepReport:
             "outbox sweep: %d requeued, %d failed",
             len(requeued),
             len(failed),
-            extra={"action": "email_sweep", "requeued": requeued, "failed": failed},
+            extra=log_fields("email_sweep", requeued=requeued, failed=failed),
         )
     return SweepReport(requeued=requeued, failed=failed)

@@ -33,6 +33,7 @@ from personal_assistant.email.smtp import (
 )
 from personal_assistant.errors import AssistantError
 from personal_assistant.jobs.retry import PermanentError
+from personal_assistant.logs import log_fields
 from personal_assistant.resilience.breaker import BreakerPolicy, CircuitOpen, call_through
 from personal_assistant.settings import get_settings
 
@@ -109,6 +110,13 @@ class SmtpPermanentFailure(PermanentError):
     """The SMTP server refused the email."""
 
 
+class SmtpNotConfigured(PermanentError):
+    """PA_SMTP_HOST is not set: there is no server to send to."""
+
+
+NOT_CONFIGURED = "SMTP is not configured: set PA_SMTP_HOST (and PA_SMTP_PORT) to send email"
+
+
 class DeliveryOutcomeUnknown(PermanentError):
     """The email may or may not have been delivered; it is not re-sent automatically."""
 
@@ -128,7 +136,7 @@ async def mark_outcome_unknown(session: AsyncSession, outbox_id: int) -> None:
     logger.warning(
         "email %s: delivery outcome unknown, marked failed",
         outbox_id,
-        extra={"action": "email_outcome_unknown", "outbox_id": outbox_id},
+        extra=log_fields("email_outcome_unknown", outbox_id=outbox_id),
     )
 
 
@@ -167,6 +175,11 @@ async def send_outbox_email(outbox_id: int) -> dict[str, Any]:
         raise DeliveryOutcomeUnknown(f"email {outbox_id}: {UNKNOWN_OUTCOME}")
     if claimed.outgoing is None:
         return {"outbox_id": outbox_id, "status": claimed.final_status, "already": True}
+    if not settings.smtp_configured:
+        # No retry can help: fail the email now rather than spend its attempts.
+        await _record(FAIL, outbox_id, NOT_CONFIGURED)
+        _log_failed(outbox_id, NOT_CONFIGURED)
+        raise SmtpNotConfigured(f"email {outbox_id}: {NOT_CONFIGURED}")
 
     async def hand_over() -> None:
         await _record(HAND_OVER, outbox_id)
@@ -197,7 +210,7 @@ async def send_outbox_email(outbox_id: int) -> dict[str, Any]:
     logger.info(
         "email %s sent",
         outbox_id,
-        extra={"action": "email_sent", "outbox_id": outbox_id, "attempts": claimed.attempts},
+        extra=log_fields("email_sent", outbox_id=outbox_id, attempts=claimed.attempts),
     )
     return {
         "outbox_id": outbox_id,
@@ -221,7 +234,7 @@ async def _transient_failure(outbox_id: int, attempts: int, reason: str) -> Assi
         outbox_id,
         attempts,
         reason,
-        extra={"action": "email_retry", "outbox_id": outbox_id, "attempts": attempts},
+        extra=log_fields("email_retry", outbox_id=outbox_id, attempts=attempts),
     )
     return SmtpTemporaryFailure(f"email {outbox_id} not sent yet: {reason}")
 
@@ -231,5 +244,5 @@ def _log_failed(outbox_id: int, reason: str) -> None:
         "email %s failed: %s",
         outbox_id,
         reason,
-        extra={"action": "email_failed", "outbox_id": outbox_id},
+        extra=log_fields("email_failed", outbox_id=outbox_id),
     )

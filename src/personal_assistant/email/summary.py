@@ -21,6 +21,7 @@ from personal_assistant.email.digest import gather, render_html, render_text
 from personal_assistant.email.outbox import queue_email
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs.retry import PermanentError
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import get_settings
 
 logger = logging.getLogger("personal_assistant.email")
@@ -73,6 +74,6 @@ async def send_daily_summary(
     logger.info(
         "daily summary for %s queued",
         day.isoformat(),
-        extra={"action": "email_daily_summary", "outbox_id": outbox_id},
+        extra=log_fields("email_daily_summary", outbox_id=outbox_id),
     )
     return {"sent": True, "local_date": day.isoformat(), "outbox_id": outbox_id}

@@ -1,16 +1,16 @@
 """The backup archive on disk: naming, manifest, checksum, listing and verification.
 
-One backup is ``pa-backup-<UTC time>.tar.gz`` plus ``<archive>.sha256`` in
-``sha256sum`` format (so ``sha256sum -c`` checks it too). The archive holds
-``manifest.json`` first, then either ``dump.sql`` (pg_dump, data only) or one
-``data/<table>.copy`` file per table (PostgreSQL COPY text format).
+One backup is ``pa-backup-<UTC time>[-<job id>].tar.gz`` plus ``<archive>.sha256`` in
+``sha256sum`` format (so ``sha256sum -c`` checks it too) and, with a signing key,
+``<archive>.hmac`` (see ``signing``). The archive holds ``manifest.json`` first, then
+either ``dump.sql`` (pg_dump, data only) or one ``data/<table>.copy`` file per table
+(PostgreSQL COPY text format), and nothing else.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import tarfile
 import zlib
@@ -21,27 +21,32 @@ from pathlib import Path
 from typing import IO, Any
 
 from personal_assistant.errors import AssistantError, BadInput, NotFound
+from personal_assistant.files.dump import CopyEnd, read_dump
+from personal_assistant.files.manifest import Manifest, parse_manifest
+from personal_assistant.files.private import write_private
+from personal_assistant.files.signing import signature_path, signature_problem
 
 PREFIX = "pa-backup-"
 SUFFIX = ".tar.gz"
 CHECKSUM_SUFFIX = ".sha256"
 MANIFEST = "manifest.json"
 DUMP_MEMBER = "dump.sql"
-FORMAT_VERSION = 1
+MAX_MANIFEST_BYTES = 1 << 20
 _NAME = re.compile(r"^pa-backup-\d{8}T\d{6}Z(-\d+)?$")
-_COPY_HEADER = re.compile(r"^COPY (\S+) \(.*\) FROM stdin;$")
 
 
 class BackupError(AssistantError):
     """The backup could not be made."""
 
 
-class BackupCorrupt(AssistantError):
-    """The backup archive is damaged."""
+class BackupCorrupt(BadInput):
+    """The backup archive is damaged (or forged): untrusted input, refused with exit 2."""
 
 
-def backup_name(taken_at: datetime) -> str:
-    return PREFIX + taken_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def backup_name(taken_at: datetime, job_id: int | None = None) -> str:
+    """The name of the backup taken at ``taken_at``, by job ``job_id`` if a job took it."""
+    stamp = PREFIX + taken_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return stamp if job_id is None else f"{stamp}-{job_id}"
 
 
 def archive_path(directory: Path, name: str) -> Path:
@@ -64,9 +69,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_checksum(archive: Path) -> str:
-    digest = sha256_of(archive)
-    checksum_path(archive).write_text(f"{digest}  {archive.name}\n")
+def write_checksum(archive: Path, source: Path | None = None) -> str:
+    """Record the checksum of ``archive`` (whose bytes are in ``source`` until it is renamed)."""
+    digest = sha256_of(source or archive)
+    write_private(checksum_path(archive), f"{digest}  {archive.name}\n")
     return digest
 
 
@@ -89,24 +95,25 @@ class BackupInfo:
     name: str
     path: Path
     size_bytes: int
-    manifest: dict[str, Any] | None
+    manifest: Manifest | None
     has_checksum: bool
 
     def as_json(self) -> dict[str, Any]:
-        manifest = self.manifest or {}
+        manifest = self.manifest
         return {
             "name": self.name,
             "path": str(self.path),
             "size_bytes": self.size_bytes,
-            "created_at": manifest.get("created_at"),
-            "method": manifest.get("method"),
-            "tables": len(manifest.get("tables", [])),
-            "rows": sum(t.get("rows", 0) for t in manifest.get("tables", [])),
+            "created_at": manifest.created_at if manifest else None,
+            "method": manifest.method if manifest else None,
+            "tables": len(manifest.tables) if manifest else 0,
+            "rows": manifest.rows if manifest else 0,
             "has_checksum": self.has_checksum,
         }
 
 
-# What reading a truncated or damaged archive can raise, from tarfile, gzip and zlib.
+# What reading a truncated or damaged archive can raise, from tarfile, gzip and zlib
+# (and ValueError covers a malformed manifest, a refused dump and invalid UTF-8).
 UNREADABLE: tuple[type[Exception], ...] = (
     OSError,
     EOFError,
@@ -124,10 +131,10 @@ def list_backups(directory: Path) -> list[BackupInfo]:
     infos = []
     for path in sorted(directory.glob(f"{PREFIX}*{SUFFIX}")):
         name = path.name.removesuffix(SUFFIX)
-        if not _NAME.match(name):
+        if not _NAME.match(name) or not path.is_file():
             continue
         try:
-            manifest: dict[str, Any] | None = read_manifest(path)
+            manifest: Manifest | None = read_manifest(path)
         except UNREADABLE:
             manifest = None
         infos.append(
@@ -142,13 +149,9 @@ def list_backups(directory: Path) -> list[BackupInfo]:
     return infos
 
 
-def read_manifest(archive: Path) -> dict[str, Any]:
+def read_manifest(archive: Path) -> Manifest:
     with tarfile.open(archive, "r:gz") as tar:
-        handle = tar.extractfile(MANIFEST)
-        if handle is None:
-            raise KeyError(MANIFEST)
-        manifest: dict[str, Any] = json.load(handle)
-        return manifest
+        return parse_manifest(_read_member(tar, MANIFEST))
 
 
 def prune_backups(directory: Path, keep: int) -> list[str]:
@@ -157,6 +160,7 @@ def prune_backups(directory: Path, keep: int) -> list[str]:
     for info in list_backups(directory)[:-keep] if keep > 0 else []:
         info.path.unlink(missing_ok=True)
         checksum_path(info.path).unlink(missing_ok=True)
+        signature_path(info.path).unlink(missing_ok=True)
         removed.append(info.name)
     return removed
 
@@ -166,7 +170,7 @@ class VerifyReport:
     name: str
     checksum: str | None = None
     problems: list[str] = field(default_factory=list)
-    manifest: dict[str, Any] | None = None
+    manifest: Manifest | None = None
 
     @property
     def ok(self) -> bool:
@@ -181,29 +185,33 @@ class VerifyReport:
         }
 
 
-def verify_backup(archive: Path) -> VerifyReport:
-    """Check the checksum, then read every member and compare row counts with the manifest."""
+def verify_backup(archive: Path, signing_key: bytes | None = None) -> VerifyReport:
+    """Check the checksum and signature, then read every member as a restore would: the
+    manifest must be well formed, the archive must hold its tables' data and nothing
+    else, and every table's row count must match."""
     report = VerifyReport(name=archive.name.removesuffix(SUFFIX))
     _check_checksum(archive, report)
+    unsigned = signature_problem(archive, signing_key)
+    if unsigned:
+        report.problems.append(unsigned)
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            members = {member.name: member for member in tar.getmembers()}
-            if MANIFEST not in members:
-                report.problems.append("manifest.json is missing")
-                return report
-            report.manifest = json.load(_member(tar, MANIFEST))
-            counted = _counted_rows(tar, members, report.manifest)
+            manifest = parse_manifest(_read_member(tar, MANIFEST))
+            counted = _counted_rows(tar, manifest)
     except UNREADABLE as exc:
         report.problems.append(f"archive cannot be read: {exc}")
         return report
-    for table in report.manifest.get("tables", []):
-        rows = counted.get(table["name"])
+    if manifest.name != report.name:
+        report.problems.append(f"the manifest names backup {manifest.name!r}, not this one")
+    for table in manifest.tables:
+        rows = counted.get(table.name)
         if rows is None:
-            report.problems.append(f"data for table {table['name']} is missing")
-        elif rows != table["rows"]:
+            report.problems.append(f"data for table {table.name} is missing")
+        elif rows != table.rows:
             report.problems.append(
-                f"table {table['name']}: {rows} row(s) in the archive, manifest says {table['rows']}"
+                f"table {table.name}: {rows} row(s) in the archive, manifest says {table.rows}"
             )
+    report.manifest = manifest
     return report
 
 
@@ -213,57 +221,74 @@ def _check_checksum(archive: Path, report: VerifyReport) -> None:
     if not recorded.is_file():
         report.problems.append(f"checksum file {recorded.name} is missing")
         return
-    expected = recorded.read_text().split()[0] if recorded.read_text().strip() else ""
+    words = recorded.read_text(errors="replace").split()
+    expected = words[0] if words else ""
     if expected != report.checksum:
         report.problems.append(
-            f"checksum mismatch: file is {report.checksum}, {recorded.name} says {expected}"
+            f"checksum mismatch: file is {report.checksum}, {recorded.name} says {expected[:64]!r}"
         )
 
 
-def _member(tar: tarfile.TarFile, name: str) -> IO[bytes]:
-    handle = tar.extractfile(name)
+def member(tar: tarfile.TarFile, name: str) -> IO[bytes]:
+    """The regular file ``name`` of the archive (a link or directory is damage)."""
+    info = tar.getmember(name)  # KeyError when absent
+    handle = tar.extractfile(info) if info.isfile() else None
     if handle is None:
         raise ValueError(f"{name} is not a regular file")
     return handle
 
 
-def _counted_rows(
-    tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifest: dict[str, Any]
-) -> dict[str, int]:
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"unknown backup format {manifest.get('format_version')!r}")
-    if manifest.get("method") == "pg_dump":
-        if DUMP_MEMBER not in members:
+def _read_member(tar: tarfile.TarFile, name: str) -> bytes:
+    try:
+        data = member(tar, name).read(MAX_MANIFEST_BYTES + 1)
+    except KeyError:
+        raise ValueError(f"{name} is missing") from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ValueError(f"{name} is larger than {MAX_MANIFEST_BYTES} bytes")
+    return data
+
+
+def expected_members(manifest: Manifest) -> set[str]:
+    if manifest.method == "pg_dump":
+        return {MANIFEST, DUMP_MEMBER}
+    return {MANIFEST, *(copy_member(table.name) for table in manifest.tables)}
+
+
+def _counted_rows(tar: tarfile.TarFile, manifest: Manifest) -> dict[str, int]:
+    names = tar.getnames()
+    expected = expected_members(manifest)
+    extra = sorted(set(names) - expected)
+    if extra or len(names) != len(set(names)):
+        raise ValueError(
+            f"the archive holds {extra[0] if extra else 'a member twice'!r}, "
+            "which is not part of a backup"
+        )
+    if manifest.method == "pg_dump":
+        if DUMP_MEMBER not in names:
             return {}
-        return dump_row_counts(_lines(_member(tar, DUMP_MEMBER)))
+        return {
+            item.table: item.rows
+            for item in read_dump(lines(member(tar, DUMP_MEMBER)), manifest)
+            if isinstance(item, CopyEnd)
+        }
     counts = {}
-    for table in manifest.get("tables", []):
-        member = copy_member(table["name"])
-        if member in members:
-            # COPY text format escapes newlines inside values: one line per row.
-            counts[table["name"]] = sum(1 for _ in _lines(_member(tar, member)))
+    for table in manifest.tables:
+        name = copy_member(table.name)
+        if name in names:
+            counts[table.name] = _copy_rows(name, lines(member(tar, name)))
     return counts
 
 
-def _lines(handle: IO[bytes]) -> Iterator[str]:
+def _copy_rows(name: str, rows: Iterator[str]) -> int:
+    """Rows of a COPY text file: one per line, as newlines inside values are escaped."""
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        if row == "\\.":  # COPY's end-of-data marker: what follows would not be loaded
+            raise ValueError(f"{name} line {count} is an end-of-data marker")
+    return count
+
+
+def lines(handle: IO[bytes]) -> Iterator[str]:
+    """The lines of a UTF-8 member, without their newline (invalid UTF-8 is a ValueError)."""
     for raw in io.TextIOWrapper(handle, encoding="utf-8", newline="\n"):
-        yield raw.rstrip("\n")
-
-
-def dump_row_counts(lines: Iterator[str]) -> dict[str, int]:
-    """Rows per table in a pg_dump plain-format data dump (its ``COPY ... FROM stdin`` blocks)."""
-    counts: dict[str, int] = {}
-    current: str | None = None
-    for line in lines:
-        if current is None:
-            match = _COPY_HEADER.match(line)
-            if match:
-                current = match.group(1).rsplit(".", 1)[-1].strip('"')
-                counts[current] = 0
-        elif line == "\\.":
-            current = None
-        else:
-            counts[current] += 1
-    if current is not None:
-        raise ValueError(f"the data of table {current} is cut short")
-    return counts
+        yield raw.removesuffix("\n")

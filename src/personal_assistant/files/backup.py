@@ -1,13 +1,16 @@
 """Make a consistent backup of the application's tables (see ``catalog``).
 
-Everything is read in ONE ``REPEATABLE READ`` snapshot. With a pg_dump (and a psql to
-restore its output) of at least the server's major version, pg_dump writes the data
+Everything is read in ONE ``REPEATABLE READ`` snapshot. With a pg_dump of at least the
+server's major version, pg_dump writes the data
 from that very snapshot (``--snapshot``); otherwise each table is exported with
 ``COPY ... TO STDOUT`` in the snapshot's transaction. Either way the archive's manifest
 records the row counts of the same snapshot, which ``verify`` and ``restore`` check.
 
 This works on its own connection rather than an ``AsyncSession``: the snapshot must be
 the first thing its transaction does, and pg_dump needs it exported and held open.
+
+The directory is the owner's alone (0700) and so are the archive and the files beside
+it (0600), from the moment each is created. With a signing key, each archive is signed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shutil
 import tarfile
 import tempfile
@@ -36,7 +40,11 @@ from personal_assistant.files.catalog import (
     schema_revisions,
     server_major,
 )
+from personal_assistant.files.manifest import FORMAT_VERSION
 from personal_assistant.files.pgtools import PgTool, find_tool, libpq_arguments, run_tool
+from personal_assistant.files.private import open_private, private_dir
+from personal_assistant.files.signing import sign
+from personal_assistant.logs import log_fields
 
 logger = logging.getLogger("personal_assistant.files")
 
@@ -51,18 +59,14 @@ class MethodChoice:
 
 
 def choose_method(requested: str, server: int) -> MethodChoice:
-    """pg_dump when a compatible one (and a psql to restore with) exists, else COPY."""
+    """pg_dump when a compatible one exists, else COPY. (Restoring needs no client tool:
+    the dump is read as data, see ``dump``.)"""
     if requested == "copy":
         return MethodChoice("copy", None, None)
     dump = find_tool("pg_dump", server)
-    psql = find_tool("psql", dump.tool.major) if dump.tool else None
-    if dump.tool and psql and psql.tool:
+    if dump.tool:
         return MethodChoice("pg_dump", dump.tool, None)
-    reason = (
-        dump.why_none("pg_dump", server)
-        if dump.tool is None
-        else psql.why_none("psql", dump.tool.major)  # type: ignore[union-attr]
-    )
+    reason = dump.why_none("pg_dump", server)
     if requested == "pg_dump":
         raise arc.BackupError(f"PA_BACKUP_METHOD is pg_dump but {reason}")
     return MethodChoice("copy", None, f"{reason}; exported with COPY instead")
@@ -97,20 +101,28 @@ class BackupResult:
 
 
 async def create_backup(
-    url: str, directory: Path, *, taken_at: datetime, keep: int, method: str = "auto"
+    url: str,
+    directory: Path,
+    *,
+    taken_at: datetime,
+    keep: int,
+    method: str = "auto",
+    job_id: int | None = None,
+    signing_key: bytes | None = None,
 ) -> BackupResult:
-    """Write the backup named after ``taken_at``; a valid one of that name is kept as is,
-    so a retried job does not make a second copy."""
-    name = arc.backup_name(taken_at)
+    """Write the backup named after ``taken_at`` (and ``job_id``); a valid one of that
+    name is kept as is, so a retried job does not make a second copy."""
+    name = arc.backup_name(taken_at, job_id)
     archive = arc.archive_path(directory, name)
     if archive.is_file():
-        existing = await asyncio.to_thread(arc.verify_backup, archive)
+        existing = await asyncio.to_thread(arc.verify_backup, archive, signing_key)
         if existing.ok and existing.manifest is not None:
-            return _result(archive, existing.manifest, [], reused=True)
+            return _result(archive, existing.manifest.model_dump(by_alias=True), [], reused=True)
     staging = await asyncio.to_thread(_staging_dir, directory, name)
     try:
         manifest = await _export(url, staging, name, taken_at, method)
-        await asyncio.to_thread(_pack, staging, archive, manifest)
+        manifest["job_id"] = job_id
+        await asyncio.to_thread(_pack, staging, archive, manifest, signing_key)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     removed = arc.prune_backups(directory, keep)
@@ -120,14 +132,14 @@ async def create_backup(
         name,
         result.method,
         result.rows,
-        extra={"action": "backup_created", **result.as_json()},
+        extra=log_fields("backup_created", result.as_json()),
     )
     return result
 
 
 def _staging_dir(directory: Path, name: str) -> Path:
     # Inside the backup directory, so the finished archive is renamed, not copied.
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     return Path(tempfile.mkdtemp(prefix=f".{name}-", dir=directory))
 
 
@@ -157,12 +169,13 @@ async def _export(
         await conn.set_read_only(True)
         async with conn.transaction():
             # The first query fixes the snapshot; everything below reads that one state.
-            tables = await app_tables(conn)
+            schema = await _current_schema(conn)
+            tables = await app_tables(conn, schema)
             server = await server_major(conn)
             # Probing client versions runs subprocesses: keep them off the event loop.
             choice = await asyncio.to_thread(choose_method, requested, server)
             manifest: dict[str, Any] = {
-                "format_version": arc.FORMAT_VERSION,
+                "format_version": FORMAT_VERSION,
                 "name": name,
                 "created_at": taken_at.astimezone(UTC).isoformat(),
                 "method": choice.method,
@@ -170,17 +183,21 @@ async def _export(
                 "dump_major": choice.dump_tool.major if choice.dump_tool else None,
                 "server_major": server,
                 "database": conninfo_to_dict(url).get("dbname"),
-                "schema": await _current_schema(conn),
-                "schema_revisions": await schema_revisions(conn),
+                "schema": schema,
+                "schema_revisions": await schema_revisions(conn, schema),
                 "note": choice.note,
             }
             if choice.dump_tool is not None:
-                counts = [await row_count(conn, t.name) for t in tables]
-                await _pg_dump(conn, choice.dump_tool, url, tables, staging / arc.DUMP_MEMBER)
+                counts = [await row_count(conn, schema, t.name) for t in tables]
+                await _pg_dump(
+                    conn, choice.dump_tool, url, schema, tables, staging / arc.DUMP_MEMBER
+                )
                 manifest["sequences"] = []  # pg_dump writes their setval() itself
             else:
-                counts = [await _copy_out(conn, t, staging) for t in tables]
-                manifest["sequences"] = await owned_sequences(conn, [t.name for t in tables])
+                counts = [await _copy_out(conn, schema, t, staging) for t in tables]
+                manifest["sequences"] = await owned_sequences(
+                    conn, schema, [t.name for t in tables]
+                )
     manifest["tables"] = [
         {"name": t.name, "rows": rows, "columns": t.columns}
         for t, rows in zip(tables, counts, strict=True)
@@ -194,11 +211,13 @@ async def _current_schema(conn: AsyncConnection[Any]) -> str:
     return str(row[0])
 
 
-async def _copy_out(conn: AsyncConnection[Any], table: TableInfo, staging: Path) -> int:
+async def _copy_out(
+    conn: AsyncConnection[Any], schema: str, table: TableInfo, staging: Path
+) -> int:
     target = staging / arc.copy_member(table.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     statement = sql.SQL("COPY {} ({}) TO STDOUT").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
+        sql.Identifier(schema, table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
     )
     rows = 0
     with target.open("wb") as out:
@@ -211,17 +230,23 @@ async def _copy_out(conn: AsyncConnection[Any], table: TableInfo, staging: Path)
 
 
 async def _pg_dump(
-    conn: AsyncConnection[Any], tool: PgTool, url: str, tables: list[TableInfo], target: Path
+    conn: AsyncConnection[Any],
+    tool: PgTool,
+    url: str,
+    schema: str,
+    tables: list[TableInfo],
+    target: Path,
 ) -> None:
     row = await (await conn.execute("SELECT pg_export_snapshot()")).fetchone()
     assert row is not None
     conninfo, env = libpq_arguments(url)
-    patterns = [f"--table={_dump_pattern(t.name)}" for t in tables]
+    patterns = [f"--table={_dump_pattern(schema)}.{_dump_pattern(t.name)}" for t in tables]
     failure = await run_tool(
         tool.path,
         [
             "--data-only",
             "--no-privileges",
+            "--encoding=UTF8",
             f"--snapshot={row[0]}",
             f"--file={target}",
             *patterns,
@@ -238,13 +263,21 @@ def _dump_pattern(table: str) -> str:
     return '"' + table.replace('"', '""') + '"'
 
 
-def _pack(staging: Path, archive: Path, manifest: dict[str, Any]) -> None:
+def _pack(
+    staging: Path, archive: Path, manifest: dict[str, Any], signing_key: bytes | None
+) -> None:
     (staging / arc.MANIFEST).write_text(json.dumps(manifest, indent=2))
     partial = archive.with_name(archive.name + ".partial")
-    with tarfile.open(partial, "w:gz") as tar:
+    with (
+        os.fdopen(open_private(partial), "wb") as out,
+        tarfile.open(fileobj=out, mode="w:gz") as tar,
+    ):
         tar.add(staging / arc.MANIFEST, arcname=arc.MANIFEST)  # first: listing reads only it
         for path in sorted(p for p in staging.rglob("*") if p.is_file()):
             if path.name != arc.MANIFEST:
                 tar.add(path, arcname=str(path.relative_to(staging)))
-    partial.replace(archive)  # the archive appears whole or not at all
-    arc.write_checksum(archive)
+    # Checksum and signature first: the archive appears whole, and verifiable, or not at all.
+    arc.write_checksum(archive, source=partial)
+    if signing_key is not None:
+        sign(archive, signing_key, source=partial)
+    partial.replace(archive)

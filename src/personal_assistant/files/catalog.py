@@ -1,6 +1,7 @@
 """What a backup contains: the application's tables, in an order that loads cleanly.
 
-Every table of the current schema is an application table except procrastinate's (the
+Every table of the schema (the connection's current one when a backup is taken, the
+manifest's when it is restored) is an application table except procrastinate's (the
 queue is transient state: restoring old jobs would run their side effects again) and
 alembic's bookkeeping (the manifest records the schema revision instead).
 """
@@ -18,8 +19,8 @@ from personal_assistant.errors import AssistantError
 TABLES = """
 SELECT c.relname
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition
-   AND c.relname NOT LIKE 'procrastinate\\_%' AND c.relname <> 'alembic_version'
+ WHERE n.nspname = %(schema)s AND c.relkind = 'r' AND NOT c.relispartition
+   AND c.relname NOT LIKE 'procrastinate\\_%%' AND c.relname <> 'alembic_version'
  ORDER BY c.relname
 """
 FOREIGN_KEYS = """
@@ -28,7 +29,7 @@ SELECT child.relname, parent.relname
   JOIN pg_class child ON child.oid = con.conrelid
   JOIN pg_class parent ON parent.oid = con.confrelid
   JOIN pg_namespace n ON n.oid = child.relnamespace
- WHERE con.contype = 'f' AND n.nspname = current_schema()
+ WHERE con.contype = 'f' AND n.nspname = %(schema)s
 """
 COLUMNS = """
 SELECT a.attname
@@ -44,10 +45,9 @@ SELECT seq.relname, tbl.relname
   JOIN pg_class seq ON seq.oid = d.objid AND seq.relkind = 'S'
   JOIN pg_class tbl ON tbl.oid = d.refobjid
   JOIN pg_namespace n ON n.oid = tbl.relnamespace
- WHERE d.deptype IN ('a', 'i') AND n.nspname = current_schema()
+ WHERE d.deptype IN ('a', 'i') AND n.nspname = %(schema)s
  ORDER BY seq.relname
 """
-REVISIONS = "SELECT version_num FROM alembic_version ORDER BY 1"
 
 
 class SchemaProblem(AssistantError):
@@ -60,10 +60,14 @@ class TableInfo:
     columns: list[str]
 
 
-async def app_tables(conn: AsyncConnection[Any]) -> list[TableInfo]:
+async def app_table_names(conn: AsyncConnection[Any], schema: str) -> list[str]:
+    return [row[0] for row in await (await conn.execute(TABLES, {"schema": schema})).fetchall()]
+
+
+async def app_tables(conn: AsyncConnection[Any], schema: str) -> list[TableInfo]:
     """The application's tables, parents before the tables that reference them."""
-    names = [row[0] for row in await (await conn.execute(TABLES)).fetchall()]
-    edges = await (await conn.execute(FOREIGN_KEYS)).fetchall()
+    names = await app_table_names(conn, schema)
+    edges = await (await conn.execute(FOREIGN_KEYS, {"schema": schema})).fetchall()
     graph: dict[str, set[str]] = {name: set() for name in names}
     for child, parent in edges:
         if child in graph and parent in graph and child != parent:
@@ -77,35 +81,53 @@ async def app_tables(conn: AsyncConnection[Any]) -> list[TableInfo]:
         ) from None
     tables = []
     for name in ordered:
-        qualified = sql.Identifier(name).as_string(conn)
-        columns = [row[0] for row in await (await conn.execute(COLUMNS, (qualified,))).fetchall()]
-        tables.append(TableInfo(name=name, columns=columns))
+        tables.append(TableInfo(name=name, columns=await table_columns(conn, schema, name)))
     return tables
 
 
-async def owned_sequences(conn: AsyncConnection[Any], tables: list[str]) -> list[dict[str, Any]]:
+async def table_columns(conn: AsyncConnection[Any], schema: str, table: str) -> list[str]:
+    qualified = sql.Identifier(schema, table).as_string(conn)
+    return [row[0] for row in await (await conn.execute(COLUMNS, (qualified,))).fetchall()]
+
+
+async def sequence_owners(conn: AsyncConnection[Any], schema: str) -> dict[str, str]:
+    """Sequence name -> the table owning it, in ``schema``."""
+    rows = await (await conn.execute(SEQUENCES, {"schema": schema})).fetchall()
+    return {sequence: table for sequence, table in rows}
+
+
+async def owned_sequences(
+    conn: AsyncConnection[Any], schema: str, tables: list[str]
+) -> list[dict[str, Any]]:
     """Each sequence owned by one of ``tables``, with its current value."""
     wanted = set(tables)
     sequences = []
-    for sequence, table in await (await conn.execute(SEQUENCES)).fetchall():
+    for sequence, table in (await sequence_owners(conn, schema)).items():
         if table not in wanted:
             continue
-        query = sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(sequence))
+        query = sql.SQL("SELECT last_value, is_called FROM {}").format(
+            sql.Identifier(schema, sequence)
+        )
         row = await (await conn.execute(query)).fetchone()
         assert row is not None
         sequences.append({"name": sequence, "value": int(row[0]), "is_called": bool(row[1])})
     return sequences
 
 
-async def schema_revisions(conn: AsyncConnection[Any]) -> list[str]:
-    exists = await (await conn.execute("SELECT to_regclass('alembic_version')")).fetchone()
+async def schema_revisions(conn: AsyncConnection[Any], schema: str) -> list[str]:
+    """The alembic revisions recorded in ``schema`` (none when it has no alembic table)."""
+    table = sql.Identifier(schema, "alembic_version")
+    exists = await (
+        await conn.execute("SELECT to_regclass(%s)", (table.as_string(conn),))
+    ).fetchone()
     if exists is None or exists[0] is None:
         return []
-    return [row[0] for row in await (await conn.execute(REVISIONS)).fetchall()]
+    query = sql.SQL("SELECT version_num FROM {} ORDER BY 1").format(table)
+    return [row[0] for row in await (await conn.execute(query)).fetchall()]
 
 
-async def row_count(conn: AsyncConnection[Any], table: str) -> int:
-    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+async def row_count(conn: AsyncConnection[Any], schema: str, table: str) -> int:
+    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
     row = await (await conn.execute(query)).fetchone()
     return int(row[0]) if row else 0
 

@@ -1,8 +1,16 @@
-"""Load a backup into the current database, all of it or nothing.
+"""Load a backup into the current database, all of it or nothing, and only its data.
 
-Checks before anything is written: the archive verifies (checksum, row counts); the
-database is at the backup's schema revision (to restore an older backup, migrate a
-fresh database to that revision, restore, then upgrade); every table exists; and the
+An archive is untrusted input: whoever can write the backup directory can write one.
+So nothing in it is executed. Its rows go into the tables its manifest lists, through
+``COPY ... FROM STDIN`` statements built here from the manifest's names; a pg_dump
+archive's ``dump.sql`` is read as data (see ``dump``), and any statement in it that is
+not data of those tables makes the whole archive refused before anything is written.
+
+Checks before anything is written: the archive verifies (checksum, signature when
+``PA_BACKUP_SIGNING_KEY`` is set, nothing but data, row counts); the database is at the
+backup's schema revision (to restore an older backup, migrate a fresh database to that
+revision, restore, then upgrade); every table is an application table of the
+manifest's schema, looked up in that schema and not through the search path; and the
 tables are empty unless ``replace`` is given. The load runs in one transaction that
 also empties the tables (with ``replace``) and, before committing, compares every
 table's row count with the manifest.
@@ -12,18 +20,33 @@ from __future__ import annotations
 
 import asyncio
 import tarfile
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, AsyncCopy, sql
 
 from personal_assistant.errors import BadInput
 from personal_assistant.files import archive as arc
-from personal_assistant.files.catalog import row_count, schema_revisions
-from personal_assistant.files.pgtools import find_tool, libpq_arguments, run_tool
+from personal_assistant.files.catalog import (
+    app_table_names,
+    row_count,
+    schema_revisions,
+    sequence_owners,
+    table_columns,
+)
+from personal_assistant.files.dump import (
+    CopyEnd,
+    CopyStart,
+    DumpItem,
+    SetValue,
+    read_dump,
+)
+from personal_assistant.files.manifest import Manifest
+
+CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -44,177 +67,169 @@ class RestoreResult:
         }
 
 
-async def restore_backup(url: str, archive: Path, *, replace: bool = False) -> RestoreResult:
-    report = await asyncio.to_thread(arc.verify_backup, archive)
+async def restore_backup(
+    url: str, archive: Path, *, replace: bool = False, signing_key: bytes | None = None
+) -> RestoreResult:
+    report = await asyncio.to_thread(arc.verify_backup, archive, signing_key)
     if not report.ok or report.manifest is None:
         raise arc.BackupCorrupt(
             f"backup {report.name} failed verification ({report.problems[0]}); nothing restored"
         )
     manifest = report.manifest
-    with tempfile.TemporaryDirectory(prefix="pa-restore-") as staging:
-        await asyncio.to_thread(_extract, archive, Path(staging))
-        async with await psycopg.AsyncConnection.connect(url) as conn:
-            non_empty = await _check_target(conn, manifest)
-            if non_empty and not replace:
-                table, rows = non_empty[0]
-                raise BadInput(
-                    f"the database is not empty (table {table} has {rows} row(s)"
-                    f"{f' and {len(non_empty) - 1} more table(s)' if len(non_empty) > 1 else ''}"
-                    "); pass --yes to replace the contents of the backed-up tables"
+    # COPY data is UTF-8 text, whatever the server's or the environment's encoding.
+    async with await psycopg.AsyncConnection.connect(url, client_encoding="utf8") as conn:
+        non_empty = await _check_target(conn, manifest)
+        if non_empty and not replace:
+            table, rows = non_empty[0]
+            raise BadInput(
+                f"the database is not empty (table {table} has {rows} row(s)"
+                f"{f' and {len(non_empty) - 1} more table(s)' if len(non_empty) > 1 else ''}"
+                "); pass --yes to replace the contents of the backed-up tables"
+            )
+        try:
+            async with conn.transaction():
+                if replace:
+                    await conn.execute(_truncate(manifest))
+                with tarfile.open(archive, "r:gz") as tar:
+                    if manifest.method == "copy":
+                        await _load_copy_files(conn, manifest, tar)
+                    else:
+                        await _load_dump(conn, manifest, tar)
+                await _set_sequences(
+                    conn, manifest, [(s.name, s.value, s.is_called) for s in manifest.sequences]
                 )
-            if manifest["method"] == "copy":
-                await _load_copy(conn, manifest, Path(staging), replace)
-            else:
-                statements = _psql_statements(conn, manifest, replace)
-        if manifest["method"] != "copy":
-            await _load_psql(url, manifest, Path(staging), statements)
-    tables = manifest["tables"]
+                await _check_counts(conn, manifest)
+        except arc.UNREADABLE as exc:  # DumpRefused is a ValueError
+            # The archive changed since it was verified: still nothing was written.
+            raise arc.BackupCorrupt(
+                f"backup {report.name} cannot be restored ({exc}); nothing restored"
+            ) from None
     return RestoreResult(
-        name=manifest["name"],
-        method=manifest["method"],
-        tables=len(tables),
-        rows=sum(t["rows"] for t in tables),
+        name=manifest.name,
+        method=manifest.method,
+        tables=len(manifest.tables),
+        rows=manifest.rows,
         replaced=bool(non_empty),
     )
 
 
-def _extract(archive: Path, target: Path) -> None:
-    with tarfile.open(archive, "r:gz") as tar:
-        tar.extractall(target, filter="data")  # no absolute paths, links or devices
-
-
-async def _check_target(
-    conn: AsyncConnection[Any], manifest: dict[str, Any]
-) -> list[tuple[str, int]]:
+async def _check_target(conn: AsyncConnection[Any], manifest: Manifest) -> list[tuple[str, int]]:
     """Refuse a database the backup does not fit; return its non-empty tables."""
-    current = await schema_revisions(conn)
-    wanted = manifest["schema_revisions"]
+    schema = manifest.schema_name
+    current = await schema_revisions(conn, schema)
     if not current:
-        raise BadInput("the database has no schema yet; run `pa-tasks db upgrade` first")
-    if sorted(current) != sorted(wanted):
         raise BadInput(
-            f"the backup was taken at schema revision {', '.join(wanted) or 'none'} but the "
-            f"database is at {', '.join(current)}; restore into a database migrated to the "
-            "backup's revision (`pa-tasks db upgrade REVISION`), then upgrade it"
+            f"the database has no application tables in schema {schema!r} yet; "
+            "run `pa-tasks db upgrade` first"
         )
+    if sorted(current) != sorted(manifest.schema_revisions):
+        raise BadInput(
+            f"the backup was taken at schema revision "
+            f"{', '.join(manifest.schema_revisions) or 'none'} but the database is at "
+            f"{', '.join(current)}; restore into a database migrated to the backup's revision "
+            "(`pa-tasks db upgrade REVISION`), then upgrade it"
+        )
+    # Only the application's own tables: never the queue's, never alembic's.
+    known = set(await app_table_names(conn, schema))
     non_empty = []
-    for table in manifest["tables"]:
-        quoted = sql.Identifier(table["name"]).as_string(conn)
-        exists = await (await conn.execute("SELECT to_regclass(%s)", (quoted,))).fetchone()
-        if exists is None or exists[0] is None:
-            raise BadInput(f"table {table['name']} of the backup does not exist in this database")
-        rows = await row_count(conn, table["name"])
+    for table in manifest.tables:
+        if table.name not in known:
+            raise BadInput(
+                f"table {table.name!r} of the backup is not an application table of "
+                f"schema {schema!r} in this database; nothing restored"
+            )
+        missing = set(table.columns) - set(await table_columns(conn, schema, table.name))
+        if missing:
+            raise BadInput(
+                f"table {table.name} has no column {sorted(missing)[0]!r} in this database; "
+                "nothing restored"
+            )
+        rows = await row_count(conn, schema, table.name)
         if rows:
-            non_empty.append((table["name"], rows))
+            non_empty.append((table.name, rows))
     await conn.rollback()
     return non_empty
 
 
-async def _load_copy(
-    conn: AsyncConnection[Any], manifest: dict[str, Any], staging: Path, replace: bool
-) -> None:
-    tables = manifest["tables"]
-    async with conn.transaction():
-        if replace:
-            await conn.execute(_truncate(tables))
-        for table in tables:
-            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                sql.Identifier(table["name"]),
-                sql.SQL(", ").join(map(sql.Identifier, table["columns"])),
-            )
-            async with conn.cursor().copy(statement) as copy:
-                with (staging / arc.copy_member(table["name"])).open("rb") as source:
-                    for chunk in iter(lambda: source.read(1 << 16), b""):
-                        await copy.write(chunk)
-        for sequence in manifest.get("sequences", []):
-            await conn.execute(
-                "SELECT setval(%s::regclass, %s, %s)",
-                (
-                    sql.Identifier(sequence["name"]).as_string(conn),
-                    sequence["value"],
-                    sequence["is_called"],
-                ),
-            )
-        for table in tables:
-            rows = await row_count(conn, table["name"])
-            if rows != table["rows"]:
-                raise arc.BackupError(
-                    f"table {table['name']} has {rows} row(s) after loading, the backup "
-                    f"has {table['rows']}; the restore was rolled back"
-                )
-
-
-def _truncate(tables: list[dict[str, Any]]) -> sql.Composed:
+def _truncate(manifest: Manifest) -> sql.Composed:
     return sql.SQL("TRUNCATE {}").format(
-        sql.SQL(", ").join(sql.Identifier(t["name"]) for t in tables)
+        sql.SQL(", ").join(sql.Identifier(manifest.schema_name, t.name) for t in manifest.tables)
     )
 
 
-def _psql_statements(
-    conn: AsyncConnection[Any], manifest: dict[str, Any], replace: bool
-) -> tuple[str, str]:
-    """SQL run before and after the dump, in its transaction.
-
-    The dump empties ``search_path``, so every name here is schema-qualified.
-    """
-    tables = manifest["tables"]
-    schema = manifest.get("schema") or "public"
-
-    def qualified(name: str) -> str:
-        return sql.Identifier(schema, name).as_string(conn)
-
-    if replace:
-        before = "TRUNCATE " + ", ".join(qualified(t["name"]) for t in tables)
-    else:
-        before = _do_block(
-            f"IF EXISTS (SELECT 1 FROM {qualified(t['name'])}) THEN "
-            f"RAISE EXCEPTION 'table {_message_text(t['name'])} is not empty'; END IF;"
-            for t in tables
-        )
-    after = _do_block(
-        f"SELECT count(*) INTO n FROM {qualified(t['name'])}; IF n <> {int(t['rows'])} THEN "
-        f"RAISE EXCEPTION 'table {_message_text(t['name'])} has % row(s) after loading, "
-        "the backup has "
-        f"{int(t['rows'])}', n; END IF;"
-        for t in tables
+def _copy_in(manifest: Manifest, table: str) -> sql.Composed:
+    entry = manifest.table(table)
+    assert entry is not None  # the dump reader admits only the manifest's tables
+    return sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(manifest.schema_name, table),
+        sql.SQL(", ").join(map(sql.Identifier, entry.columns)),
     )
-    return before, after
 
 
-def _message_text(name: str) -> str:
-    """``name`` inside a RAISE message literal: quotes doubled, ``%`` not a placeholder."""
-    return name.replace("'", "''").replace("%", "%%")
-
-
-def _do_block(statements: Any) -> str:
-    return "DO $restore$ DECLARE n bigint; BEGIN " + " ".join(statements) + " END $restore$;"
-
-
-async def _load_psql(
-    url: str, manifest: dict[str, Any], staging: Path, statements: tuple[str, str]
+async def _load_copy_files(
+    conn: AsyncConnection[Any], manifest: Manifest, tar: tarfile.TarFile
 ) -> None:
-    # A dump needs a psql at least as new as the pg_dump that wrote it.
-    choice = await asyncio.to_thread(find_tool, "psql", int(manifest.get("dump_major") or 0))
-    if choice.tool is None:
-        raise arc.BackupError(
-            f"this backup was made by {manifest.get('tool')} and restoring it needs psql: "
-            f"{choice.why_none('psql', int(manifest.get('dump_major') or 0))}"
+    for table in manifest.tables:
+        source = arc.member(tar, arc.copy_member(table.name))
+        async with conn.cursor().copy(_copy_in(manifest, table.name)) as copy:
+            while chunk := source.read(CHUNK):
+                await copy.write(chunk)
+
+
+async def _load_dump(conn: AsyncConnection[Any], manifest: Manifest, tar: tarfile.TarFile) -> None:
+    items = read_dump(arc.lines(arc.member(tar, arc.DUMP_MEMBER)), manifest)
+    values: list[tuple[str, int, bool]] = []
+    for item in items:
+        if isinstance(item, CopyStart):
+            async with conn.cursor().copy(_copy_in(manifest, item.table)) as copy:
+                await _copy_rows(copy, items)
+        elif isinstance(item, SetValue):
+            values.append((item.sequence, item.value, item.is_called))
+    await _set_sequences(conn, manifest, values)
+
+
+async def _copy_rows(copy: AsyncCopy, items: Iterator[DumpItem]) -> None:
+    """Send the rows of the current COPY block, in chunks, up to its end."""
+    buffer: list[str] = []
+    size = 0
+    for item in items:
+        if isinstance(item, CopyEnd):
+            break
+        assert isinstance(item, str)  # inside a block the reader yields rows only
+        buffer.append(item + "\n")
+        size += len(item) + 1
+        if size >= CHUNK:
+            await copy.write("".join(buffer).encode())
+            buffer, size = [], 0
+    if buffer:
+        await copy.write("".join(buffer).encode())
+
+
+async def _set_sequences(
+    conn: AsyncConnection[Any], manifest: Manifest, values: list[tuple[str, int, bool]]
+) -> None:
+    """Set sequences, but only those owned by one of the backup's tables."""
+    if not values:
+        return
+    owners = await sequence_owners(conn, manifest.schema_name)
+    tables = {table.name for table in manifest.tables}
+    for name, value, is_called in values:
+        if owners.get(name) not in tables:
+            raise BadInput(
+                f"sequence {name!r} of the backup does not belong to one of its tables; "
+                "nothing restored"
+            )
+        await conn.execute(
+            "SELECT setval(%s::regclass, %s, %s)",
+            (sql.Identifier(manifest.schema_name, name).as_string(conn), value, is_called),
         )
-    conninfo, env = libpq_arguments(url)
-    before, after = statements
-    failure = await run_tool(
-        choice.tool.path,
-        [
-            "--no-psqlrc",
-            "--quiet",
-            "--set=ON_ERROR_STOP=1",
-            "--single-transaction",
-            f"--command={before}",
-            f"--file={staging / arc.DUMP_MEMBER}",
-            f"--command={after}",
-            f"--dbname={conninfo}",
-        ],
-        env,
-    )
-    if failure is not None:
-        raise arc.BackupError(f"restore failed and was rolled back: {failure}")
+
+
+async def _check_counts(conn: AsyncConnection[Any], manifest: Manifest) -> None:
+    for table in manifest.tables:
+        rows = await row_count(conn, manifest.schema_name, table.name)
+        if rows != table.rows:
+            raise arc.BackupError(
+                f"table {table.name} has {rows} row(s) after loading, the backup "
+                f"has {table.rows}; the restore was rolled back"
+            )

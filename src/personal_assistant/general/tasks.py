@@ -12,7 +12,7 @@ from procrastinate import JobContext
 from pydantic import Field, field_validator
 
 from personal_assistant.general.commands import refusal, run_command
-from personal_assistant.general.plugins import call_plugin
+from personal_assistant.general.plugins import PluginNotFound, call_plugin, find_plugin
 from personal_assistant.jobs.declare import Domain, JSONResult, Payload
 from personal_assistant.jobs.retry import NO_RETRY
 from personal_assistant.settings import get_settings
@@ -38,6 +38,16 @@ class RunCommandPayload(Payload):
 class CallPluginPayload(Payload):
     plugin: str = Field(min_length=1, max_length=200)
     kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("plugin")
+    @classmethod
+    def _installed(cls, name: str) -> str:
+        # Checked when the job is deferred too: an unknown plugin never gets a job.
+        try:
+            find_plugin(name)
+        except PluginNotFound as exc:
+            raise ValueError(str(exc)) from None
+        return name
 
 
 @domain.task(name="run_command", payload=RunCommandPayload, retry=NO_RETRY, timeout=3700)

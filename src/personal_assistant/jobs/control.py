@@ -13,7 +13,8 @@ REOPEN = text(
     """
     WITH reopened AS (
         UPDATE procrastinate_jobs
-           SET status = 'todo', abort_requested = false, scheduled_at = now(),
+           SET status = 'todo', abort_requested = false,
+               scheduled_at = greatest(scheduled_at, now()),
                attempts = attempts + 1
          WHERE id = :id
      RETURNING id
@@ -33,7 +34,7 @@ async def retry_job(session: AsyncSession, job_id: int) -> str:
         await session.execute(RETRY, {"id": job_id})
     elif job.status in ("cancelled", "aborted"):
         # procrastinate's own retry only reopens failed jobs; the event keeps the
-        # timeline honest for the others.
+        # timeline honest for the others. A job cancelled before its time keeps that time.
         await session.execute(REOPEN, {"id": job_id})
     else:
         raise BadInput(

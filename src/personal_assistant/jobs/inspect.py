@@ -16,7 +16,9 @@ JOB_COLUMNS = """
     job.attempts, job.lock, job.queueing_lock, job.args, job.scheduled_at,
     job.abort_requested, job.worker_id,
     (SELECT min(at) FROM procrastinate_events e WHERE e.job_id = job.id) AS created_at,
-    (SELECT max(at) FROM procrastinate_events e WHERE e.job_id = job.id) AS updated_at
+    -- A "scheduled" event is stamped with the future run time: it is not an update.
+    (SELECT max(at) FROM procrastinate_events e
+      WHERE e.job_id = job.id AND e.type <> 'scheduled') AS updated_at
 """
 
 LIST_JOBS = text(
@@ -35,6 +37,12 @@ EVENTS = text(
     "SELECT type::text AS type, at FROM procrastinate_events WHERE job_id = :id ORDER BY at, id"
 )
 RESULT = text("SELECT result FROM job_results WHERE job_id = :id")
+ERRORS = text(
+    """
+    SELECT attempt, error_type, message, traceback, worker, failed_at
+      FROM job_errors WHERE job_id = :id ORDER BY attempt, id
+    """
+)
 QUEUE_COUNTS = text(
     """
     SELECT queue_name, status::text AS status, count(*) AS jobs
@@ -88,13 +96,35 @@ class JobView:
 
 
 @dataclass(frozen=True)
+class JobErrorView:
+    """One failed attempt: what was raised (secrets masked, traceback's tail kept)."""
+
+    attempt: int
+    error_type: str
+    message: str
+    traceback: str
+    worker: str | None
+    failed_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        view: dict[str, Any] = _jsonable(asdict(self))
+        return view
+
+
+@dataclass(frozen=True)
 class JobDetail:
     job: JobView
     events: list[dict[str, Any]]
     result: Any
+    errors: list[JobErrorView]
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.job.as_json(), "events": _jsonable(self.events), "result": self.result}
+        return {
+            **self.job.as_json(),
+            "events": _jsonable(self.events),
+            "result": self.result,
+            "errors": [e.as_json() for e in self.errors],
+        }
 
 
 def _jsonable(value: Any) -> Any:
@@ -127,7 +157,14 @@ async def get_job(session: AsyncSession, job_id: int) -> JobDetail:
         raise NotFound(f"no job with id {job_id}; `pa-tasks jobs list` shows existing jobs")
     events = [{"type": e.type, "at": e.at} for e in await session.execute(EVENTS, {"id": job_id})]
     result = (await session.execute(RESULT, {"id": job_id})).scalar_one_or_none()
-    return JobDetail(job=JobView.from_row(row), events=events, result=result)
+    errors = await job_errors(session, job_id)
+    return JobDetail(job=JobView.from_row(row), events=events, result=result, errors=errors)
+
+
+async def job_errors(session: AsyncSession, job_id: int) -> list[JobErrorView]:
+    """Every failed attempt of the job, oldest first (none for an unknown job)."""
+    rows = await session.execute(ERRORS, {"id": job_id})
+    return [JobErrorView(**row._mapping) for row in rows]
 
 
 async def queue_counts(session: AsyncSession) -> dict[str, dict[str, int]]:

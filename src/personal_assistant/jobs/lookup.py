@@ -6,7 +6,7 @@ from typing import Any
 
 from procrastinate.tasks import Task
 
-from personal_assistant.errors import BadInput
+from personal_assistant.errors import BadInput, did_you_mean
 from personal_assistant.jobs.app import get_app
 
 
@@ -28,5 +28,23 @@ def resolve_task(name: str) -> Task[Any, Any, Any]:
     if matches:
         names = ", ".join(sorted(t.name for t in matches))
         raise BadInput(f"task name {name!r} is ambiguous: use one of {names}")
-    known = ", ".join(sorted(tasks))
-    raise BadInput(f"unknown task {name!r}; registered tasks: {known} (see `pa-tasks tasks`)")
+    short = sorted({full.rsplit(":", 1)[-1] for full in tasks} | set(tasks))
+    raise BadInput(
+        f"unknown task {name!r}{did_you_mean(name, short)} (`pa-tasks tasks` lists them)"
+    )
+
+
+def task_filter(name: str | None) -> str | None:
+    """The full task name a filter means: short names resolve like ``defer``'s.
+
+    A full name (with ``:``) that is no longer registered is kept as given, so jobs of a
+    removed task can still be found.
+    """
+    if name is None:
+        return None
+    try:
+        return resolve_task(name).name
+    except BadInput:
+        if ":" in name:
+            return name
+        raise

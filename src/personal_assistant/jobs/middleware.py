@@ -14,6 +14,8 @@ import time
 from typing import Any
 
 from procrastinate import JobContext
+from procrastinate.exceptions import JobAborted
+from procrastinate.job_context import AbortReason
 from procrastinate.middleware import AsyncCallNext
 from procrastinate.worker import Worker
 
@@ -24,6 +26,7 @@ from personal_assistant.jobs.hooks import job_hooks
 from personal_assistant.jobs.limits import enforced
 from personal_assistant.jobs.metrics import record_job
 from personal_assistant.jobs.retry import RescheduleError
+from personal_assistant.logs import log_fields
 
 logger = logging.getLogger("personal_assistant.jobs")
 
@@ -68,6 +71,17 @@ async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: 
         raise
     except asyncio.CancelledError:
         outcome = "aborted"
+        if context.abort_reason() == AbortReason.USER_REQUEST:
+            # procrastinate cancels an aborted async job's task; given the bare
+            # CancelledError it asks the retry strategy, and its retry function then
+            # ends the job "failed". JobAborted ends it "aborted", never retried.
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
+            raise JobAborted(f"{job.task_name}[{job.id}] aborted on request") from None
+        raise
+    except JobAborted:
+        outcome = "aborted"  # a blocking job saw should_abort() and stopped
         raise
     except BaseException:
         outcome = "failed"
@@ -85,13 +99,13 @@ async def job_middleware(call_next: AsyncCallNext, context: JobContext, worker: 
             job.id,
             outcome,
             duration,
-            extra={
-                "action": f"job_{outcome}",
-                "job_id": job.id,
-                "task": job.task_name,
-                "queue": job.queue,
-                "attempt": job.attempts + 1,
-                "duration_s": round(duration, 6),
-                "worker": context.worker_name,
-            },
+            extra=log_fields(
+                f"job_{outcome}",
+                job_id=job.id,
+                task=job.task_name,
+                queue=job.queue,
+                attempt=job.attempts + 1,
+                duration_s=round(duration, 6),
+                worker=context.worker_name,
+            ),
         )

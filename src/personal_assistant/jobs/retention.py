@@ -1,4 +1,5 @@
-"""Delete finished jobs (their events and results go with them) past their retention.
+"""Delete finished jobs (their events, results and errors go with them) past their
+retention.
 
 Failed jobs are kept longer than succeeded ones: they are what an operator looks at.
 A job's age is the time of its last event, i.e. when it finished.
@@ -25,6 +26,8 @@ PRUNE = text(
          LIMIT :batch
     ), results AS (
         DELETE FROM job_results WHERE job_id IN (SELECT id FROM finished)
+    ), errors AS (
+        DELETE FROM job_errors WHERE job_id IN (SELECT id FROM finished)
     )
     DELETE FROM procrastinate_jobs WHERE id IN (SELECT id FROM finished)
     """

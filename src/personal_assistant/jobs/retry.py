@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from procrastinate import BaseRetryStrategy, RetryDecision
+from procrastinate.exceptions import JobAborted
 from procrastinate.jobs import Job
 
 from personal_assistant.errors import AssistantError
@@ -59,9 +60,10 @@ class RetryPolicy(BaseRetryStrategy):
         return isinstance(exception, self.retry_on)
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if isinstance(exception, asyncio.CancelledError):
-            # Interrupted by a worker shutdown: run it again. A job whose abort was
-            # requested is failed by procrastinate's retry function instead.
+        if isinstance(exception, asyncio.CancelledError | JobAborted):
+            # Interrupted by a worker shutdown: run it again. A job aborted on request
+            # raises JobAborted (see jobs/middleware.py), which procrastinate ends
+            # "aborted" without asking here.
             return RetryDecision(retry_at=_after(0))
         if isinstance(exception, RescheduleError):
             # Waiting on a dependency is not the job's fault: it is retried whatever its

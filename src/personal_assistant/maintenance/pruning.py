@@ -1,7 +1,7 @@
-"""Prune run records past their retention: orphaned results, old heartbeats, finished AI
-task runs and notifications.
+"""Prune run records past their retention: orphaned results and errors, old heartbeats,
+finished AI task runs and notifications.
 
-Finished jobs themselves (with their events and results) are pruned by the queue's own
+Finished jobs themselves (with their events, results and errors) are pruned by the queue's own
 ``maintenance:prune_finished_jobs`` (``jobs/retention.py``), not here. A run with no
 finish time yet is never pruned.
 """
@@ -19,6 +19,15 @@ ORPHAN_RESULTS = text(
     DELETE FROM job_results r
      WHERE r.recorded_at < now() - make_interval(hours => :hours)
        AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = r.job_id)
+    """
+)
+# Errors of jobs deleted another way (procrastinate's remove_old_jobs), past the failed
+# jobs' retention: they are what an operator looks at.
+ORPHAN_ERRORS = text(
+    """
+    DELETE FROM job_errors e
+     WHERE e.failed_at < now() - make_interval(hours => :hours)
+       AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = e.job_id)
     """
 )
 # The newest heartbeat is kept whatever its age: it is what health checks report.
@@ -40,6 +49,7 @@ OLD_NOTIFICATIONS = text(
 @dataclass(frozen=True)
 class Retention:
     succeeded_hours: int  # a result whose job is gone is kept as long as a succeeded job
+    failed_hours: int  # and an error as long as a failed job
     heartbeat_days: int
     ai_run_days: int
     notification_days: int
@@ -57,6 +67,9 @@ async def prune_old_records(session: AsyncSession, retention: Retention) -> Prun
     report = PruneRecordsReport()
     report.deleted["orphan_results"] = await _count(
         session, ORPHAN_RESULTS, {"hours": retention.succeeded_hours}
+    )
+    report.deleted["orphan_errors"] = await _count(
+        session, ORPHAN_ERRORS, {"hours": retention.failed_hours}
     )
     report.deleted["scheduler_heartbeats"] = await _count(
         session, OLD_HEARTBEATS, {"days": retention.heartbeat_days}

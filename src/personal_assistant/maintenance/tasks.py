@@ -57,10 +57,11 @@ async def cleanup_old_sessions(context: JobContext, payload: Tick) -> JSONResult
     periodic="30 4 * * *",  # daily 04:30 UTC
 )
 async def cleanup_old_logs(context: JobContext, payload: Tick) -> JSONResult:
-    """Prune orphaned results, heartbeats, AI runs and notifications past retention."""
+    """Prune orphaned results and errors, heartbeats, AI runs and notifications."""
     settings = get_settings()
     retention = Retention(
         succeeded_hours=settings.succeeded_retention_hours,
+        failed_hours=settings.failed_retention_hours,
         heartbeat_days=settings.heartbeat_retention_days,
         ai_run_days=settings.ai_run_retention_days,
         notification_days=settings.notification_retention_days,

@@ -18,6 +18,8 @@ from typing import Any
 import psycopg
 from psycopg import AsyncConnection, sql
 
+from personal_assistant.logs import log_fields
+
 logger = logging.getLogger("personal_assistant.maintenance")
 
 TABLES = """
@@ -71,7 +73,7 @@ async def optimize_database(url: str) -> OptimizeReport:
         summary["tables"],
         summary["dead_tuples_before"],
         summary["dead_tuples_after"],
-        extra={"action": "optimize_database", **summary},
+        extra=log_fields("optimize_database", summary),
     )
     return report
 

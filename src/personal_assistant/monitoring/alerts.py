@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.db.session import raw_connection
+from personal_assistant.logs import log_fields
 from personal_assistant.monitoring.models import AlertIncident
 from personal_assistant.monitoring.snapshot import OLDEST_TODO
 from personal_assistant.notifications.service import notify
@@ -186,7 +187,7 @@ async def send(
     Returns whether a notification was written (False: the log line is all there is).
     """
     level = logging.WARNING if action == "alert_raised" else logging.INFO
-    logger.log(level, "%s: %s", subject, body, extra={"action": action, "alert_key": key})
+    logger.log(level, "%s: %s", subject, body, extra=log_fields(action, alert_key=key))
     if settings.alert_user_id is None:
         return False
     await notify(

@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 
 from personal_assistant.db.url import database_url
 from personal_assistant.jobs.inspect import STATUSES
+from personal_assistant.logs import log_fields
 from personal_assistant.monitoring.snapshot import BREAKER_STATES, Snapshot, read_snapshot
 from personal_assistant.settings import QUEUES, get_settings
 
@@ -50,7 +51,7 @@ class DatabaseCollector(Collector):
             logger.warning(
                 "metrics scrape could not read the database: %s",
                 str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                extra={"action": "metrics_database_unavailable"},
+                extra=log_fields("metrics_database_unavailable"),
             )
             up.add_metric([], 0)
             yield up

@@ -23,6 +23,7 @@ from procrastinate.worker import Worker
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 
 from personal_assistant.errors import AssistantError
+from personal_assistant.logs import log_fields
 from personal_assistant.monitoring.http import Handler, HttpServer, Response, json_response
 from personal_assistant.monitoring.metrics import database_registry, render, worker_registry
 from personal_assistant.monitoring.readiness import (
@@ -87,7 +88,7 @@ async def start_server(routes: dict[str, Handler], host: str, port: int) -> Http
         ", ".join(routes),
         host,
         server.port,
-        extra={"action": "monitoring_http_serving", "host": host, "port": server.port},
+        extra=log_fields("monitoring_http_serving", host=host, port=server.port),
     )
     return server
 
@@ -129,7 +130,7 @@ async def worker_side_task(worker: Worker) -> None:
         async with worker_endpoints(settings.worker_http_host, settings.worker_http_port):
             await asyncio.Future()
     except CannotServe as exc:
-        logger.error(str(exc), extra={"action": "monitoring_http_failed"})
+        logger.error(str(exc), extra=log_fields("monitoring_http_failed"))
         await asyncio.Future()
     finally:
         worker_stopped(worker)

@@ -5,7 +5,7 @@ command exits non-zero). Failing: database unreachable, schema not at head or dr
 no live worker, an open circuit breaker, a scheduler heartbeat older than
 ``PA_SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS``. Warnings: stale worker rows, stalled jobs
 (the rescue requeues them within a minute), half-open breakers, a backlog older than
-``PA_ALERT_OLDEST_TODO_SECONDS``, no scheduler heartbeat yet.
+``PA_ALERT_OLDEST_TODO_SECONDS``, no scheduler heartbeat yet, SMTP not configured.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ async def health_report(settings: Settings) -> HealthReport:
         backlog_check(snapshot, settings.alert_oldest_todo_seconds),
         breakers_check(snapshot),
         await _scheduler_check(settings.scheduler_heartbeat_max_age_seconds, timeout),
+        smtp_check(settings),
     ]
     return HealthReport(checks)
 
@@ -128,6 +129,12 @@ def breakers_check(snapshot: Snapshot) -> Check:
     if not snapshot.breakers:
         return Check("breakers", "ok", "none yet")
     return Check("breakers", "ok", f"{len(snapshot.breakers)} closed")
+
+
+def smtp_check(settings: Settings) -> Check:
+    if not settings.smtp_configured:
+        return Check("smtp", "warn", "not configured: email cannot be sent; set PA_SMTP_HOST")
+    return Check("smtp", "ok", f"{settings.smtp_host}:{settings.smtp_port}")
 
 
 async def _scheduler_check(max_age: float, step_seconds: float) -> Check:

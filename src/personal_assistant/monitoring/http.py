@@ -17,6 +17,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
+from personal_assistant.logs import log_fields
+
 logger = logging.getLogger("personal_assistant.monitoring")
 
 # A client that has not sent its request within this time is dropped.
@@ -86,7 +88,7 @@ class HttpServer:
         try:
             return await handler()
         except Exception as exc:
-            logger.exception("HTTP handler for %s failed", path, extra={"action": "http_error"})
+            logger.exception("HTTP handler for %s failed", path, extra=log_fields("http_error"))
             return json_response(500, {"error": f"{type(exc).__name__}: {exc}"})
 
 

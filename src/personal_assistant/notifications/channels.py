@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.email.outbox import queue_email
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs.retry import PermanentError
+from personal_assistant.logs import log_fields
 from personal_assistant.notifications.models import Notification
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.settings import get_settings
@@ -51,14 +52,14 @@ async def send_log(session: AsyncSession, row: Notification) -> None:
         "notification for %s: %s",
         row.user_id,
         row.subject,
-        extra={
-            "action": "user_notification",
-            "notification_id": row.id,
-            "user_id": row.user_id,
-            "subject": row.subject,
-            "body": row.body[:LOGGED_BODY_MAX_CHARS],
-            "source": row.source,
-        },
+        extra=log_fields(
+            "user_notification",
+            notification_id=row.id,
+            user_id=row.user_id,
+            subject=row.subject,
+            body=row.body[:LOGGED_BODY_MAX_CHARS],
+            source=row.source,
+        ),
     )
 
 

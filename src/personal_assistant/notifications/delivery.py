@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from personal_assistant.db.session import session_scope
 from personal_assistant.jobs.retry import PermanentError, RescheduleError
+from personal_assistant.logs import log_fields
 from personal_assistant.notifications.channels import SENDERS
 from personal_assistant.notifications.models import Notification
 
@@ -77,7 +78,7 @@ def _log(report: DeliveryReport, failure: Exception | None) -> None:
             "notification %s delivered by %s",
             report.notification_id,
             report.channel,
-            extra={"action": "notification_delivered", **report.as_json()},
+            extra=log_fields("notification_delivered", report.as_json()),
         )
         return
     logger.warning(
@@ -85,5 +86,5 @@ def _log(report: DeliveryReport, failure: Exception | None) -> None:
         report.notification_id,
         report.attempts,
         failure,
-        extra={"action": f"notification_{report.status}", **report.as_json()},
+        extra=log_fields(f"notification_{report.status}", report.as_json()),
     )

@@ -23,8 +23,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.db.session import session_scope
-from personal_assistant.errors import NotFound
+from personal_assistant.errors import NotFound, did_you_mean
 from personal_assistant.jobs.retry import RescheduleError
+from personal_assistant.logs import log_fields
 from personal_assistant.resilience.models import CircuitBreakerState
 
 logger = logging.getLogger("personal_assistant.resilience")
@@ -39,6 +40,11 @@ PROBE_BUSY_RETRY_SECONDS = 5.0
 # Never ask a job to come back sooner than this.
 MIN_DELAY_SECONDS = 0.5
 ERROR_MAX_CHARS = 300
+
+
+# The breakers the product's code calls through. Listed (closed) before their first use,
+# so an operator sees and may reset each one on a fresh install.
+KNOWN_BREAKERS = ("calendar", "llm", "notion", "smtp", "webhook")
 
 
 class CircuitOpen(RescheduleError):
@@ -60,7 +66,7 @@ class BreakerView:
     window_started_at: datetime | None
     opened_at: datetime | None
     last_error: str | None
-    updated_at: datetime
+    updated_at: datetime | None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -241,14 +247,15 @@ def _log_transition(name: str, state: str, action: str, detail: str) -> None:
         name,
         state,
         detail,
-        extra={"action": action, "breaker": name, "state": state},
+        extra=log_fields(action, breaker=name, state=state),
     )
 
 
 async def list_breakers(session: AsyncSession) -> list[BreakerView]:
+    """Every known breaker (closed until first used) and any other recorded one."""
     rows = await session.execute(select(CircuitBreakerState).order_by(CircuitBreakerState.name))
-    return [
-        BreakerView(
+    views = {
+        row.name: BreakerView(
             name=row.name,
             state=row.state,
             failures=row.failures,
@@ -258,13 +265,24 @@ async def list_breakers(session: AsyncSession) -> list[BreakerView]:
             updated_at=row.updated_at,
         )
         for row in rows.scalars()
-    ]
+    }
+    for name in KNOWN_BREAKERS:
+        views.setdefault(name, BreakerView(name, "closed", 0, None, None, None, None))
+    return [views[name] for name in sorted(views)]
 
 
 async def reset_breaker(session: AsyncSession, name: str) -> None:
-    """Close ``name``'s breaker now and forget its failures (an operator's decision)."""
+    """Close ``name``'s breaker now and forget its failures (an operator's decision).
+
+    A known breaker that never opened is already closed: resetting it is accepted.
+    """
     closed = (await session.execute(CLOSE, {"name": name, "force": True})).first()
     if closed is None:
-        known = ", ".join(b.name for b in await list_breakers(session)) or "none yet"
-        raise NotFound(f"no circuit breaker named {name!r}; known breakers: {known}")
+        if name in KNOWN_BREAKERS:
+            return
+        known = [b.name for b in await list_breakers(session)]
+        raise NotFound(
+            f"no circuit breaker named {name!r}{did_you_mean(name, known)}; "
+            f"known breakers: {', '.join(known)}"
+        )
     _log_transition(name, "closed", "breaker_closed", "reset by an operator")

@@ -42,10 +42,11 @@ Recurring:
 Defaults and decisions
 ----------------------
 * No time given: one-time day phrases ("tomorrow", "next week" = next Monday, "on friday")
-  run at 09:00 local, "tonight" at 21:00. Recurring rules also default to 09:00, except
-  the bare words "daily", "weekly", "monthly", "yearly", "annually", which mean exactly
-  cron's @daily/@weekly/@monthly/@yearly (00:00; weekly = Sunday, monthly = the 1st,
-  yearly = January 1).
+  run at 09:00 local, "tonight" at 21:00. Recurring rules also default to 09:00, the
+  bare words included: "daily" is "every day" (09:00), "weekly" is "every week", and so
+  on. Only cron's own aliases (@daily, @weekly...) keep cron's midnight.
+* Plural days without "every" ("mondays at 9", "weekdays at 9") are refused with the
+  recurring form as a hint ("did you mean 'every monday at 9'?"), never run once.
 * "at 17:30" / "noon": today if still ahead, else tomorrow. "on friday": the next Friday
   whose run is still ahead (today counts). "next friday": the first Friday after today.
 * "today at ..." / "tonight at ..." already past raise ScheduleError (no silent shift to

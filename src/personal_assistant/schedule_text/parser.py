@@ -28,6 +28,19 @@ _LAST_TOKEN = re.compile(r"(?s)(?P<rest>.*\S)\s+(?P<token>\S+)")
 _IN = re.compile(r"(?s)(?P<rest>.*\S)\s+in")
 
 
+# "mondays", "weekdays", "weekends": a plural day reads as recurring, but without "every"
+# it is not one; it is refused with the recurring form as the hint, never run once.
+_PLURAL_DAY = re.compile(r"\b(?P<day>(?:mon|tues|wednes|thurs|fri|satur|sun|week)day|weekend)s\b")
+
+
+def _plural_days_hint(words: str) -> str | None:
+    """For 'mondays at 9' (no 'every'), the reason with the recurring form as a hint."""
+    if words.startswith(("every ", "each ")) or _PLURAL_DAY.search(words) is None:
+        return None
+    singular = _PLURAL_DAY.sub(lambda m: m["day"], words.removeprefix("on "))
+    return f"did you mean 'every {singular}'?"
+
+
 def _split_zone(text: str) -> tuple[str, str | None]:
     """'every day at 9am in Europe/Paris' -> ('every day at 9am', 'Europe/Paris')."""
     match = _LAST_TOKEN.fullmatch(text)
@@ -60,6 +73,8 @@ def _compile(text: str, zone_name: str, now: datetime) -> tuple[ScheduleKind, st
     recurring = parse_recurring(words, now, zone)
     if recurring is not None:
         return recurring
+    if (hint := _plural_days_hint(words)) is not None:
+        raise Unrecognized(hint)
     instant = parse_one_time(words, now, zone)
     if instant is None:
         raise Unrecognized()

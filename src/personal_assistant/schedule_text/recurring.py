@@ -3,8 +3,9 @@
 Compilation: second/minute/hour periods -> "interval"; day-based rules with an interval
 of 1 -> 5-field cron (6 fields when the time has seconds); intervals > 1 -> RRULE with
 DTSTART on the first matching local date, on or after today, whose run is after ``now``.
-Without "at <time>" a rule runs at 09:00 local, except the bare words "daily", "weekly",
-"monthly", "yearly" and "annually", which mean exactly cron's @daily... (midnight).
+Without "at <time>" a rule runs at 09:00 local, the bare words "daily", "weekly",
+"monthly", "yearly" and "annually" included ("daily" is "every day"); cron's own aliases
+(@daily...) keep cron's midnight.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from personal_assistant.schedule_text.cron import ALIASES
 from personal_assistant.schedule_text.errors import Unrecognized
 from personal_assistant.schedule_text.intervals import normalize_interval
 from personal_assistant.schedule_text.phrases import (
@@ -32,12 +32,8 @@ Compiled = tuple[ScheduleKind, str]  # (kind, normalized)
 DEFAULT_TIME = time(9)
 MAX_COUNT = 1000  # "every 5000 days" is surely a typo
 PARTS_OF_DAY = {"morning": time(8), "afternoon": time(14), "evening": time(18), "night": time(21)}
-# Bare words mean exactly the cron alias of the same name ("hourly" is an interval).
-BARE_WORDS: dict[str, Compiled] = {
-    "hourly": ("interval", normalize_interval(3600)),
-    **{word: ("cron", ALIASES[f"@{word}"]) for word in ("daily", "weekly", "monthly", "yearly")},
-    "annually": ("cron", ALIASES["@annually"]),
-}
+# "hourly" is an interval; "daily", "weekly"... read as "every day"... (09:00 by default).
+BARE_WORDS: dict[str, Compiled] = {"hourly": ("interval", normalize_interval(3600))}
 # "daily at 7" = "every day at 7", "monthly on the 15th" = "every month on the 15th".
 WORD_TO_UNIT = {
     "daily": "day",

@@ -18,9 +18,13 @@ def start_time(at: str | None, in_: str | None, now: datetime | None = None) -> 
         return None
     now = now or datetime.now(UTC)
     try:
-        if at:
-            return parse_instant(at, now=now)
-        return now + parse_duration(in_ or "")
+        when = parse_instant(at, now=now) if at else now + parse_duration(in_ or "")
     except ScheduleError as exc:
         option = "--at" if at else "--in"
         raise BadInput(f"{option}: {exc}") from None
+    if when < now:
+        raise BadInput(
+            f"--at {at!r} is in the past ({when:%Y-%m-%d %H:%M:%S} UTC); "
+            "give a future time, or leave --at out to run now"
+        )
+    return when

@@ -71,6 +71,14 @@ def preview(
     return rule, rule.upcoming(start - timedelta(microseconds=1), count)
 
 
+def first_run(rule: Schedule, now: datetime) -> datetime:
+    """The rule's next run after ``now``: a schedule with none (a past time) is refused."""
+    first = rule.next_after(now)
+    if first is None:
+        raise BadInput(f"the schedule {rule.text!r} has no run after now; give a future time")
+    return first
+
+
 def _check_options(queue: str | None, misfire_policy: str | None) -> None:
     if queue is not None and queue not in QUEUES:
         raise BadInput(f"unknown queue {queue!r}; queues are {', '.join(QUEUES)}")
@@ -113,6 +121,7 @@ async def add_schedule(
     task = resolve_task(task_name)
     now = now or datetime.now(UTC)
     rule = parse_rule(schedule_text, timezone, now)
+    next_run = first_run(rule, now)
     exists = await session.execute(select(StoredSchedule.id).where(StoredSchedule.name == name))
     if exists.first() is not None:
         raise BadInput(f"a schedule named {name!r} exists; edit it or pick another name")
@@ -130,7 +139,7 @@ async def add_schedule(
         priority=priority,
         misfire_policy=misfire_policy,
         anchor_at=now,
-        next_run_at=rule.next_after(now),
+        next_run_at=next_run,
     )
     session.add(row)
     await session.flush()
@@ -141,6 +150,11 @@ async def edit_schedule(
     session: AsyncSession, name: str, change: ScheduleChange, now: datetime | None = None
 ) -> StoredSchedule:
     """Apply ``change``; runs already deferred but not started are re-planned."""
+    if change == ScheduleChange():
+        raise BadInput(
+            "nothing to change: give a new schedule, args, time zone, queue, priority "
+            "or misfire policy"
+        )
     _check_options(change.queue, change.misfire_policy)
     row = await get_schedule(session, name, lock=True)
     if change.schedule_text is not None or change.timezone is not None:
@@ -149,6 +163,8 @@ async def edit_schedule(
         rule = parse_rule(
             change.schedule_text or row.schedule_text, change.timezone or row.timezone, now
         )
+        if row.enabled:
+            first_run(rule, now)
         row.schedule_text, row.kind, row.normalized = rule.text, rule.kind, rule.normalized
         row.timezone = rule.timezone
         row.anchor_at = now
@@ -174,6 +190,11 @@ async def set_enabled(
     session: AsyncSession, name: str, enabled: bool, now: datetime | None = None
 ) -> StoredSchedule:
     row = await get_schedule(session, name, lock=True)
+    if row.enabled == enabled:
+        state = "active" if enabled else "paused"
+        raise BadInput(f"schedule {name!r} is already {state}")
+    if enabled:
+        first_run(rule_of(row), now or datetime.now(UTC))
     row.enabled = enabled
     await _replan(session, row, now)
     return row

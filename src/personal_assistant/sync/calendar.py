@@ -4,7 +4,7 @@ For each feed: read its validators (short transaction), fetch it if changed (no
 transaction held across the network; HTTP fetches go through the "calendar" circuit
 breaker), then apply the difference in one transaction: new (UID, RECURRENCE-ID) keys
 are added, changed ones updated, keys gone from the feed removed. Feeds no longer
-configured are dropped with their events. Overlapping upcoming events are then
+configured are dropped with their events, but only by a run without errors. Overlapping upcoming events are then
 counted as conflicts.
 
 One feed's failure does not stop the others. A permanent one (HTTP 4xx, not an ICS
@@ -23,6 +23,7 @@ import httpx
 
 from personal_assistant.db.session import session_scope
 from personal_assistant.jobs.retry import PermanentError
+from personal_assistant.logs import log_fields
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.sync import calendar_store as store
 from personal_assistant.sync.feeds import (
@@ -44,6 +45,10 @@ POLICY = BreakerPolicy(failure_threshold=5, window_seconds=60.0, cooldown_second
 class CalendarUnavailable(Exception):
     """Some calendar feeds could not be fetched; the run is retried."""
 
+    def __init__(self, message: str, report: CalendarSyncReport) -> None:
+        super().__init__(message)
+        self.report = report
+
 
 @dataclass
 class FeedReport:
@@ -64,7 +69,9 @@ class FeedReport:
 @dataclass
 class CalendarSyncReport:
     feeds: list[FeedReport] = field(default_factory=list)
-    feeds_removed: int = 0
+    removed_feeds: list[dict[str, Any]] = field(default_factory=list)
+    # Feeds no longer configured, kept because the run had errors (removed by a clean run).
+    kept_feeds: list[str] = field(default_factory=list)
     conflicts: int = 0
     conflict_pairs: list[dict[str, Any]] = field(default_factory=list)
 
@@ -80,7 +87,9 @@ class CalendarSyncReport:
             "errors": sum(1 for feed in self.feeds if feed.status == "error"),
             "conflicts": self.conflicts,
             "conflict_pairs": self.conflict_pairs,
-            "feeds_removed": self.feeds_removed,
+            "feeds_removed": len(self.removed_feeds),
+            "removed_feeds": self.removed_feeds,
+            "kept_feeds": self.kept_feeds,
             "feeds": [feed.as_json() for feed in self.feeds],
         }
 
@@ -94,8 +103,14 @@ async def sync_calendars(sources: list[str], *, request_timeout: float) -> Calen
             report.feeds.append(feed)
             if feed.retry_later:
                 transient.append(feed.feed)
+    failed = any(feed.status == "error" for feed in report.feeds)
     async with session_scope() as session:
-        report.feeds_removed = await store.remove_other_feeds(session, sources)
+        # A feed missing from a run that had errors may be a mistake being fixed: its
+        # events are deleted only by a run where everything worked.
+        if failed:
+            report.kept_feeds = await store.other_feeds(session, sources)
+        else:
+            report.removed_feeds = await store.remove_other_feeds(session, sources)
         report.conflicts, report.conflict_pairs = await store.refresh_conflicts(session)
     summary = report.as_json()
     logger.info(
@@ -105,12 +120,16 @@ async def sync_calendars(sources: list[str], *, request_timeout: float) -> Calen
         summary["removed"],
         summary["conflicts"],
         summary["errors"],
-        extra={"action": "calendar_synced", **{k: v for k, v in summary.items() if k != "feeds"}},
+        extra=log_fields(
+            "calendar_synced",
+            {k: v for k, v in summary.items() if k not in ("feeds", "removed_feeds")},
+        ),
     )
     if transient:
         raise CalendarUnavailable(
             f"{len(transient)} calendar feed(s) unavailable ({', '.join(transient)}); "
-            "the others were synced"
+            "the others were synced",
+            report,
         )
     return report
 
@@ -144,7 +163,7 @@ async def sync_feed(source: str, client: httpx.AsyncClient) -> FeedReport:
             "calendar feed %s: %s",
             shown,
             message,
-            extra={"action": "calendar_feed_failed", "feed": shown},
+            extra=log_fields("calendar_feed_failed", feed=shown),
         )
         async with session_scope() as session:
             await store.mark_checked(session, feed_id, error=message)

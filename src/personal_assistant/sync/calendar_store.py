@@ -158,10 +158,22 @@ def _values(event: Any, digest: str, now: datetime) -> dict[str, Any]:
     }
 
 
-async def remove_other_feeds(session: AsyncSession, keep: list[str]) -> int:
-    """Delete feeds (and their events) that are no longer configured."""
-    result = await session.execute(delete(CalendarFeed).where(CalendarFeed.source.not_in(keep)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+async def remove_other_feeds(session: AsyncSession, keep: list[str]) -> list[dict[str, Any]]:
+    """Delete feeds (and their events) that are no longer configured; say which, how many."""
+    result = await session.execute(
+        delete(CalendarFeed)
+        .where(CalendarFeed.source.not_in(keep))
+        .returning(CalendarFeed.source, CalendarFeed.event_count)
+    )
+    return [{"feed": display_source(source), "events": int(count or 0)} for source, count in result]
+
+
+async def other_feeds(session: AsyncSession, keep: list[str]) -> list[str]:
+    """Stored feeds that are no longer configured."""
+    rows = await session.execute(
+        select(CalendarFeed.source).where(CalendarFeed.source.not_in(keep))
+    )
+    return [display_source(source) for source in rows.scalars()]
 
 
 async def refresh_conflicts(session: AsyncSession) -> tuple[int, list[dict[str, Any]]]:
@@ -205,5 +217,5 @@ async def list_events(
             "recurring": event.rrule is not None,
             "conflicts": event.conflicts,
         }
-        for event, source in rows.tuples()
+        for event, source in rows
     ]

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.db.session import session_scope
 from personal_assistant.jobs.retry import PermanentError
+from personal_assistant.logs import log_fields
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.sync.models import NotionPage
 
@@ -134,7 +135,7 @@ async def sync_notion(
         summary["added"],
         summary["updated"],
         len(failed),
-        extra={"action": "notion_synced", "databases": len(database_ids), "failed": len(failed)},
+        extra=log_fields("notion_synced", databases=len(database_ids), failed=len(failed)),
     )
     if failed:
         raise NotionRejected(

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from procrastinate import App
 from personal_assistant.db.url import database_url
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs.app import get_app
+from personal_assistant.logs import log_fields
 from personal_assistant.monitoring.endpoints import worker_endpoints
 from personal_assistant.settings import get_settings
 from personal_assistant.workers.worker import AssistantWorker
@@ -59,22 +61,48 @@ async def _postmaster_started_at(url: str, connect_timeout: float) -> datetime:
 
 
 async def wait_for_database(url: str, stop: asyncio.Event) -> datetime | None:
-    """Block until the database answers; return its start time (None if stopping)."""
+    """Block until the database answers; return its start time (None if stopping).
+
+    The outage is logged once when it starts and once when it ends, not at every try.
+    """
     delay = 0.5
+    lost_at: float | None = None
     while not stop.is_set():
         try:
-            return await _postmaster_started_at(url, connect_timeout=5)
+            started = await _postmaster_started_at(url, connect_timeout=5)
         except (psycopg.Error, OSError) as exc:
-            logger.warning(
-                "database unreachable, retrying in %.1f s: %s",
-                delay,
-                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                extra={"action": "database_unreachable"},
-            )
+            if lost_at is None:
+                lost_at = time.monotonic()
+                _log_unreachable(exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 2.0)
+            continue
+        if lost_at is not None:
+            logger.info(
+                "database is back after %.0f s",
+                time.monotonic() - lost_at,
+                extra=log_fields("database_back"),
+            )
+        return started
     return None
+
+
+def _log_unreachable(exc: BaseException) -> None:
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if get_settings().database_url is None:
+        hint = (
+            "the embedded PostgreSQL server is not running (stopped by `pa-tasks db stop`?); "
+            "`pa-tasks db url` starts it again"
+        )
+    else:
+        hint = "the server at DATABASE_URL does not answer"
+    logger.warning(
+        "database unreachable: %s; waiting for it, retrying every 2 s without logging (%s)",
+        hint,
+        detail,
+        extra=log_fields("database_unreachable"),
+    )
 
 
 async def watch_database(url: str, started_at: datetime, interval: float) -> None:
@@ -110,7 +138,7 @@ async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
             config.name,
             ", ".join(config.queues or ["all queues"]),
             config.concurrency,
-            extra={"action": "worker_start", "queues": config.queues},
+            extra=log_fields("worker_start", queues=config.queues),
         )
         try:
             async with app.open_async():
@@ -121,10 +149,10 @@ async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
             logger.warning(
                 "worker loop ended (%s); restarting",
                 reason,
-                extra={"action": "worker_restart", "reason": reason},
+                extra=log_fields("worker_restart", reason=reason),
             )
             await asyncio.sleep(0.2)
-    logger.info("worker %s stopped", config.name, extra={"action": "worker_stop"})
+    logger.info("worker %s stopped", config.name, extra=log_fields("worker_stop"))
 
 
 async def _run_until_restart(
@@ -181,7 +209,7 @@ def _request_stop(stop: asyncio.Event, signum: int) -> None:
     logger.info(
         "received %s, shutting down gracefully",
         signal.Signals(signum).name,
-        extra={"action": "worker_stopping"},
+        extra=log_fields("worker_stopping"),
     )
     stop.set()
 

@@ -10,6 +10,11 @@
 - Results: the JSON result the middleware prepared is written in the same statement
   that marks the job succeeded: one round trip, and a result exists exactly when its
   job succeeded.
+- Errors: a failed attempt's exception (type, message, traceback tail, secrets masked)
+  is written to ``job_errors`` in the same statement that retries or fails the job. A
+  success costs nothing more. Not errors, so not written: a user's abort (the job ends
+  ``aborted``), an interruption by shutdown, and a ``RescheduleError`` (a limit or an
+  open breaker: the job waits, through no fault of its own).
 
 The overridden hooks are private to procrastinate; the exact pin makes that safe, and
 tests cover the behaviour.
@@ -22,10 +27,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from procrastinate import jobs
+from procrastinate import job_context, jobs
 from procrastinate.worker import Worker
 from psycopg.types.json import Jsonb
 
+from personal_assistant.db.url import database_url
+from personal_assistant.jobs.failures import FailedAttempt, describe_failure, secret_values
+from personal_assistant.jobs.retry import RescheduleError
 from personal_assistant.monitoring.endpoints import worker_side_task
 from personal_assistant.monitoring.readiness import listen_probe
 
@@ -56,11 +64,29 @@ WITH recorded AS (
 SELECT procrastinate_finish_job_v1(%(job_id)s, 'succeeded', false)
 """
 
+RECORD_ERROR = """
+WITH recorded AS (
+    INSERT INTO job_errors
+           (job_id, attempt, task_name, queue, error_type, message, traceback, worker)
+    VALUES (%(job_id)s, %(attempt)s, %(task_name)s, %(queue)s, %(error_type)s, %(message)s,
+            %(traceback)s, %(worker)s)
+)
+"""
+FAIL_WITH_ERROR = RECORD_ERROR + "SELECT procrastinate_finish_job_v1(%(job_id)s, 'failed', false)"
+RETRY_WITH_ERROR = (
+    RECORD_ERROR
+    + "SELECT procrastinate_retry_job_v2(%(job_id)s, %(retry_at)s, %(priority)s, %(queue_name)s,"
+    " %(lock)s)"
+)
+ERROR_ONLY = RECORD_ERROR + "SELECT 1"
+
 
 class AssistantWorker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._schedule_changed = asyncio.Event()
+        self._failures: dict[int, FailedAttempt] = {}
+        self._secrets: list[str] | None = None
 
     async def _handle_notification(self, *, channel: str, notification: Any) -> None:
         await super()._handle_notification(channel=channel, notification=notification)
@@ -111,6 +137,26 @@ class AssistantWorker(Worker):
         for delay in EXTRA_KNOCKS:
             loop.call_later(delay, self._new_job_event.set)
 
+    def _log_job_outcome(
+        self,
+        status: jobs.Status,
+        context: job_context.JobContext,
+        job_result: job_context.JobResult | None,
+        job_retry: Any,
+        exc_info: bool | BaseException = False,
+    ) -> None:
+        # procrastinate calls this with the exception just before persisting the status.
+        super()._log_job_outcome(status, context, job_result, job_retry, exc_info)
+        if (
+            status == jobs.Status.FAILED
+            and isinstance(exc_info, BaseException)
+            and not isinstance(exc_info, RescheduleError)
+            and context.job.id is not None
+        ):
+            if self._secrets is None:
+                self._secrets = secret_values(urls=[database_url()])
+            self._failures[context.job.id] = describe_failure(exc_info, self._secrets)
+
     async def _persist_job_status(
         self,
         job: jobs.Job,
@@ -119,6 +165,11 @@ class AssistantWorker(Worker):
         context: Any,
         job_result: Any,
     ) -> None:
+        assert job.id is not None
+        failure = self._failures.pop(job.id, None)
+        if failure is not None:
+            await self._persist_failure(job, failure, retry_decision, context, job_result)
+            return
         result = getattr(job_result, "result", None)
         if (
             status != jobs.Status.SUCCEEDED
@@ -140,5 +191,48 @@ class AssistantWorker(Worker):
             task_name=job.task_name,
             result=Jsonb(result),
         )
+        assert job.id is not None
+        self._job_ids_to_abort.pop(job.id, None)
+
+    async def _persist_failure(
+        self,
+        job: jobs.Job,
+        failure: FailedAttempt,
+        retry_decision: Any,
+        context: Any,
+        job_result: Any,
+    ) -> None:
+        """The error row and the job's retry or failure, in one statement."""
+        params: dict[str, Any] = {
+            "job_id": job.id,
+            "attempt": job.attempts + 1,
+            "task_name": job.task_name,
+            "queue": job.queue,
+            "error_type": failure.error_type,
+            "message": failure.message,
+            "traceback": failure.traceback,
+            "worker": self.worker_name,
+        }
+        if retry_decision is not None:
+            await self.app.connector.execute_query_async(
+                RETRY_WITH_ERROR,
+                **params,
+                retry_at=retry_decision.retry_at,
+                priority=retry_decision.priority,
+                queue_name=retry_decision.queue,
+                lock=retry_decision.lock,
+            )
+        elif self.delete_jobs == jobs.DeleteJobCondition.NEVER:
+            await self.app.connector.execute_query_async(FAIL_WITH_ERROR, **params)
+        else:
+            await self.app.connector.execute_query_async(ERROR_ONLY, **params)
+            await super()._persist_job_status(
+                job=job,
+                status=jobs.Status.FAILED,
+                retry_decision=None,
+                context=context,
+                job_result=job_result,
+            )
+            return
         assert job.id is not None
         self._job_ids_to_abort.pop(job.id, None)

@@ -88,3 +88,5 @@ async def test_scheduled_calls_run_once_per_fire_and_tool_errors_fail(
         == 1
     ), "a tool error is not retried"
     assert "quota exceeded" in worker.log()
+    message = scalar(database_url, "SELECT message FROM job_errors WHERE job_id = %s", failing_id)
+    assert "web.fail failed" in message and "quota exceeded" in message

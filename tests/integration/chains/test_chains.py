@@ -104,9 +104,13 @@ BAD_INPUT = {
         ["--then", "ping", "--then-args", '{"nope": 1}'],
         "invalid args for maintenance:ping: nope",
     ),
-    "args count mismatch": (
-        ["--then", "ping", "--then", "ping", "--then-args", "{}"],
-        "got 2 --then and 1 --then-args",
+    "args before their step": (
+        ["--then-args", "{}", "--then", "ping"],
+        "each --then-args follows its --then",
+    ),
+    "two args for one step": (
+        ["--then", "ping", "--then-args", "{}", "--then-args", "{}", "--then", "ping"],
+        "each --then-args follows its --then",
     ),
     "program not allowed in a step": (
         ["--then", "run_command", "--then-args", '{"argv": ["rm", "-rf", "/"]}'],

@@ -40,13 +40,21 @@ BAD_INPUT = {
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
 def test_bad_input_is_one_line_exit_2_nothing_written(
-    database_url: str, case: str, capsys: pytest.CaptureFixture[str]
+    database_url: str,
+    case: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("PA_SMTP_HOST", "127.0.0.1")  # configured: the input itself is refused
+    reset_process_caches()
     args, expected = BAD_INPUT[case]
     assert_refused_in_process(database_url, ["email", *args], expected, capsys)
 
 
-def test_send_through_the_cli_prints_the_outbox_id(database_url: str) -> None:
+def test_send_through_the_cli_prints_the_outbox_id(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PA_SMTP_HOST", "127.0.0.1")
     result = run_cli("email", "send", "--to", "ada@example.com", "--subject", "Hi", "--body", "x")
     assert result.code == 0, result.err
     assert scalar(database_url, "SELECT id FROM email_outbox") == int(result.out)

@@ -160,7 +160,7 @@ async def test_a_damaged_archive_fails_verification_and_is_not_restored(
     backup.path.write_bytes(bytes(data))
 
     verified = run_cli("backup", "verify", backup.name, env={"PA_BACKUP_DIR": str(tmp_path)})
-    assert verified.code == 1
+    assert verified.code == 2
     assert "checksum mismatch" in verified.err
     with pytest.raises(arc.BackupCorrupt, match="nothing restored"):
         await restore_backup(database_url, backup.path, replace=True)

@@ -70,7 +70,9 @@ async def test_expired_sessions_are_deleted_and_others_kept(database_url: str) -
     assert remaining == [("h4",), ("h5",)]
 
 
-RETENTION = Retention(succeeded_hours=24, heartbeat_days=30, ai_run_days=90, notification_days=90)
+RETENTION = Retention(
+    succeeded_hours=24, failed_hours=720, heartbeat_days=30, ai_run_days=90, notification_days=90
+)
 
 
 async def test_old_records_are_pruned_past_their_retention(database_url: str) -> None:
@@ -93,6 +95,13 @@ async def test_old_records_are_pruned_past_their_retention(database_url: str) ->
         conn.execute(
             "UPDATE procrastinate_events SET at = now() - interval '10 days' WHERE job_id = %s",
             (job[0],),
+        )
+        # Errors of a job deleted another way: one past the failed-job retention, one not.
+        conn.execute(
+            "INSERT INTO job_errors (job_id, attempt, task_name, queue, error_type, message,"
+            " traceback, failed_at) VALUES"
+            " (-6, 1, 'gone', 'q', 'E', 'm', 't', now() - interval '40 days'),"
+            " (-7, 1, 'gone', 'q', 'E', 'm', 't', now() - interval '1 day')"
         )
         conn.execute(
             "INSERT INTO job_results (job_id, task_name, result, recorded_at) VALUES"
@@ -128,6 +137,7 @@ async def test_old_records_are_pruned_past_their_retention(database_url: str) ->
 
     assert report.deleted == {
         "orphan_results": 1,
+        "orphan_errors": 1,
         "scheduler_heartbeats": 2,
         "ai_task_runs": 1,
         "notifications": 1,
@@ -137,3 +147,4 @@ async def test_old_records_are_pruned_past_their_retention(database_url: str) ->
     assert query(database_url, "SELECT job_id FROM job_results ORDER BY 1") == [(-6,), (job[0],)]
     assert scalar(database_url, "SELECT count(*) FROM ai_task_runs") == 2
     assert scalar(database_url, "SELECT count(*) FROM notifications") == 1
+    assert query(database_url, "SELECT job_id FROM job_errors") == [(-7,)]

@@ -78,6 +78,7 @@ async def test_health_names_what_is_broken(database_url: str, tmp_path: Path) ->
             "backlog": "ok",
             "breakers": "ok",
             "scheduler": "ok",
+            "smtp": "warn",  # PA_SMTP_HOST is not set here
         }
 
         open_breaker(database_url, "smtp")

@@ -141,8 +141,8 @@ async def test_log_channel_delivers_a_structured_line(
     await dispose_engine()
     assert report.status == "delivered"
     [line] = [r for r in caplog.records if getattr(r, "action", "") == "user_notification"]
-    assert line.subject == "Hello"  # type: ignore[attr-defined]
-    assert line.body == "World"  # type: ignore[attr-defined]
+    assert line.fields["subject"] == "Hello"  # type: ignore[attr-defined]
+    assert line.fields["body"] == "World"  # type: ignore[attr-defined]
     assert _row(database_url, notification_id)[0] == "delivered"
 
 

@@ -169,8 +169,10 @@ async def test_cli_lists_and_resets_and_refuses_unknown_names(database_url: str)
 
     listed = run_cli("breakers", "--json")
     assert listed.code == 0, listed.err
-    [demo] = listed.json()
-    assert demo["name"] == "demo"
+    listed_by_name = {b["name"]: b for b in listed.json()}
+    # Every known breaker is listed, closed, before its first use.
+    assert set(listed_by_name) == {"calendar", "demo", "llm", "notion", "smtp", "webhook"}
+    demo = listed_by_name["demo"]
     assert demo["state"] == "open"
     assert demo["failures"] == 3
     assert demo["last_error"] == "Down: down"
@@ -180,7 +182,8 @@ async def test_cli_lists_and_resets_and_refuses_unknown_names(database_url: str)
     bad = run_cli("breakers", "reset", "nope")
     assert bad.code == 2
     assert bad.err.strip().splitlines() == [
-        "error: no circuit breaker named 'nope'; known breakers: demo"
+        "error: no circuit breaker named 'nope'; "
+        "known breakers: calendar, demo, llm, notion, smtp, webhook"
     ]
     assert table_counts(database_url) == before
     assert _state(database_url) == ("open", 3)

@@ -81,7 +81,11 @@ VALID: list[tuple[str, str | None, str, str | None, str, str | None]] = [
     # daily / weekly / monthly / yearly phrases -> cron
     ("every day at 9am", PARIS, "cron", "0 9 * * *", "2026-11-24T08:00", "at 09:00, every day (Europe/Paris)"),
     ("daily at 07:15", PARIS, "cron", "15 7 * * *", "2026-11-24T06:15", None),
-    ("daily", PARIS, "cron", "0 0 * * *", "2026-11-23T23:00", "at 00:00, every day (Europe/Paris)"),
+    # The bare words agree with "every day" and friends: 09:00 by default.
+    ("daily", PARIS, "cron", "0 9 * * *", "2026-11-24T08:00", "at 09:00, every day (Europe/Paris)"),
+    ("weekly", PARIS, "cron", "0 9 * * 2", "2026-11-24T08:00", None),
+    ("monthly", PARIS, "cron", "0 9 1 * *", "2026-12-01T08:00", None),
+    ("@daily", PARIS, "cron", "0 0 * * *", "2026-11-23T23:00", None),
     ("every morning", PARIS, "cron", "0 8 * * *", "2026-11-24T07:00", None),
     ("every evening", PARIS, "cron", "0 18 * * *", "2026-11-23T17:00", None),
     ("every weekday at 8:30", PARIS, "cron", "30 8 * * 1-5", "2026-11-24T07:30", "at 08:30, Monday to Friday (Europe/Paris)"),
@@ -96,7 +100,7 @@ VALID: list[tuple[str, str | None, str, str | None, str, str | None]] = [
     ("every month on the last day", PARIS, "cron", "0 9 L * *", "2026-11-30T08:00", "at 09:00, on the last day of every month (Europe/Paris)"),
     ("every year on 12-25", PARIS, "cron", "0 9 25 12 *", "2026-12-25T08:00", None),
     ("every year on december 25 at 8am", PARIS, "cron", "0 8 25 12 *", "2026-12-25T07:00", "at 08:00, every year on December 25 (Europe/Paris)"),
-    ("yearly", PARIS, "cron", "0 0 1 1 *", "2026-12-31T23:00", None),
+    ("yearly", PARIS, "cron", "0 9 1 1 *", "2027-01-01T08:00", None),
     ("at 9am every day", PARIS, "cron", "0 9 * * *", "2026-11-24T08:00", None),
     ("EVERY WEEKDAY AT 8:30AM", PARIS, "cron", "30 8 * * 1-5", "2026-11-24T07:30", None),
     ("every day at 9:00:30", None, "cron", "30 0 9 * * *", "2026-11-24T09:00:30", "at 09:00:30, every day (UTC)"),
@@ -186,6 +190,23 @@ def test_valid(
     assert schedule.next_after(NOW) == _utc(first)
     if described is not None:
         assert schedule.describe() == described
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("mondays at 9", "every monday at 9"),
+        ("weekdays at 9", "every weekday at 9"),
+        ("on tuesdays and fridays at 18:00", "every tuesday and friday at 18:00"),
+        ("weekends", "every weekend"),
+    ],
+)
+def test_plural_days_without_every_are_refused_with_the_recurring_form(
+    text: str, hint: str
+) -> None:
+    with pytest.raises(ScheduleError, match=f"did you mean '{hint}'"):
+        parse_schedule(text, now=NOW)
+    assert parse_schedule(hint, now=NOW).recurring
 
 
 @pytest.mark.parametrize(("text", "tz"), INVALID)
