@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from personal_assistant.errors import AssistantError
+from personal_assistant.logs import log_fields
 from personal_assistant.mcp_client.calls import call_tool, list_tools
 from personal_assistant.mcp_client.patterns import allows, servers_of
 from personal_assistant.mcp_client.schemas import ToolInfo
@@ -59,7 +60,7 @@ async def offered_tools(patterns: list[str]) -> dict[str, McpTool]:
                 "MCP server %s left out of this run: %s",
                 server,
                 exc,
-                extra={"action": "ai_mcp_server_unavailable", "server": server},
+                extra=log_fields("ai_mcp_server_unavailable", server=server),
             )
             continue
         for info in tools:

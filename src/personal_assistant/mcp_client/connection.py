@@ -8,13 +8,15 @@ worker's settings or secrets reach it.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TextIO
 
 import httpx2
 from mcp import Client
-from mcp.client.stdio import StdioServerParameters
+from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from personal_assistant.mcp_client.config import ServerConfig
@@ -22,12 +24,31 @@ from personal_assistant.mcp_client.errors import McpUnavailable, describe, is_tr
 from personal_assistant.settings import get_settings
 
 
+def _stderr() -> TextIO | None:
+    """Where a stdio server's stderr goes: ours, if it is a real file (a captured stream
+    in memory cannot take a child's output)."""
+    for stream in (sys.stderr, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.fileno()
+                return stream
+        except (AttributeError, OSError, ValueError):
+            continue
+    return None
+
+
 @asynccontextmanager
 async def _transport(server: ServerConfig, seconds: float) -> AsyncIterator[Any]:
     if server.command:
-        yield StdioServerParameters(
+        params = StdioServerParameters(
             command=server.command, args=list(server.args), env=dict(server.env), cwd=server.cwd
         )
+        errlog = _stderr()
+        if errlog is not None:
+            yield stdio_client(params, errlog=errlog)
+            return
+        with open(os.devnull, "w") as devnull:  # noqa: ASYNC230 (never blocks)
+            yield stdio_client(params, errlog=devnull)
         return
     assert server.url is not None
     async with httpx2.AsyncClient(

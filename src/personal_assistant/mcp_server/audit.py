@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from personal_assistant.logs import log_fields
+
 logger = logging.getLogger("personal_assistant.mcp_server")
 
 
@@ -18,12 +20,12 @@ async def record_call(
         tool,
         outcome,
         seconds,
-        extra={
-            "action": "mcp_tool_call",
-            "tool": tool,
-            "outcome": outcome,
-            "error": error,
-            "arguments": sorted(k for k, v in arguments.items() if v is not None),
-            "duration_s": round(seconds, 6),
-        },
+        extra=log_fields(
+            "mcp_tool_call",
+            tool=tool,
+            outcome=outcome,
+            error=error,
+            arguments=sorted(k for k, v in arguments.items() if v is not None),
+            duration_s=round(seconds, 6),
+        ),
     )
