@@ -10,9 +10,13 @@ a crash in the logging or the payload handling.
 
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.support.mcp import ROOT
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,11 @@ SAMPLES: dict[str, Sample] = {
     "files:backup_user_data": Sample({}),
     "files:cleanup_temp_files": Sample({"dry_run": True}),
     "general:run_command": Sample({"argv": ["echo", "sample"]}, result={"exit_code": 0}),
+    "mcp:call_tool": Sample(
+        # The SDK-built test server, configured as "time" by sample_environment.
+        {"server": "time", "tool": "get_current_time", "arguments": {"timezone": "UTC"}},
+        result={"server": "time", "tool": "get_current_time", "truncated": False},
+    ),
     "general:call_plugin": Sample(
         # No plugin is installed in the test environment: a permanent, named refusal.
         {"plugin": "sample_plugin"},
@@ -82,4 +91,17 @@ def sample_environment(tmp_path: Path) -> dict[str, str]:
         "PA_BACKUP_DIR": str(backups),
         "PA_CLEANUP_DIRS": str(scratch),
         "PA_COMMAND_ALLOWLIST": "echo",
+        "PA_MCP_CONFIG": str(_mcp_config(tmp_path)),
     }
+
+
+def _mcp_config(tmp_path: Path) -> Path:
+    server = {
+        "command": sys.executable,
+        "args": ["-m", "tests.support.mcp_server"],
+        "cwd": str(ROOT),
+        "env": {"MCP_PROBE_LOG": str(tmp_path / "probe.jsonl")},
+    }
+    path = tmp_path / "mcp.json"
+    path.write_text(json.dumps({"mcpServers": {"time": server}}))
+    return path
