@@ -95,6 +95,8 @@ FAST_WORKER_SETTINGS = {
     "PA_WATCHDOG_INTERVAL_SECONDS": "0.5",
     "PA_SHUTDOWN_TIMEOUT_SECONDS": "5",
     "PA_LOG_FORMAT": "json",
+    # The machine's real load must never decide a test: guard tests set their own limits.
+    "PA_RESOURCE_GUARD": "{}",
 }
 
 
@@ -106,5 +108,7 @@ def llm(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServ
         monkeypatch.setenv("PA_LLM_MODEL", "test-model")
         monkeypatch.setenv("PA_LLM_API_KEY", "sk-test")
         monkeypatch.setenv("PA_LLM_TIMEOUT_SECONDS", "1")
+        # Tasks every few seconds keep worker tests short; the default minimum is a minute.
+        monkeypatch.setenv("PA_AI_MIN_INTERVAL_SECONDS", "1")
         reset_process_caches()
         yield server

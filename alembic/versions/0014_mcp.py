@@ -1,7 +1,7 @@
 """MCP tools of AI tasks, and the anchor instant of schedules and AI tasks.
 
 Revision ID: 0014_mcp
-Revises: 0011_job_errors
+Revises: 0012_queue_controls
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_mcp"
-down_revision: str | Sequence[str] | None = "0011_job_errors"
+down_revision: str | Sequence[str] | None = "0012_queue_controls"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -41,6 +41,12 @@ class EmbeddedDatabaseError(AssistantError):
     """The embedded PostgreSQL server could not be started."""
 
 
+def describe_error(exc: BaseException) -> str:
+    """An exception as one line that is never empty: its first line, else its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def did_you_mean(name: str, known: list[str]) -> str:
     """``"; did you mean 'x'?"`` for the closest known name, or an empty string."""
     import difflib

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +27,25 @@ def log_fields(
     ``data`` has, they cannot overwrite a ``LogRecord`` attribute.
     """
     return {"action": action, FIELDS: {**(data or {}), **fields}}
+
+
+# C0 controls but tab and newline, DEL, C1 controls, lone surrogates (bytes that were not
+# UTF-8) and the bidi embeddings, overrides and isolates (they reorder what follows).
+_HIDDEN = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_HIDDEN_CHARS = re.compile(f"[{_HIDDEN}]")
+_HIDDEN_OR_BREAK = re.compile(f"[\n\t{_HIDDEN}]")
+
+
+def _spelled(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str, *, one_line: bool = False) -> str:
+    """``text`` with control, bidi and undecodable characters spelled out (``\\x1b``), so
+    that data shown on a terminal cannot drive it; ``one_line`` also spells out newlines
+    and tabs, so that data cannot forge a line of its own."""
+    return (_HIDDEN_OR_BREAK if one_line else _HIDDEN_CHARS).sub(_spelled, text)
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -58,7 +78,9 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {record.getMessage()}"
+        # Messages carry data (feed titles, model output, errors): one line, no escapes.
+        message = visible(record.getMessage(), one_line=True)
+        line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {message}"
         action = getattr(record, "action", None)
         if action:
             line += f"  [{action}]"

@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal
 import platformdirs
 from pydantic import (
     AliasChoices,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     PositiveInt,
     SecretStr,
@@ -66,6 +68,42 @@ def _default_backup_dir() -> Path:
 
 
 # --- end files, backups, sync and maintenance ---
+
+
+# --- Flow control: resource guard thresholds ---
+class GuardThresholds(BaseModel):
+    """When a worker stops taking jobs of one queue; any limit reached engages the guard.
+
+    ``None`` turns a limit off. It is released once every measure is back under its limit
+    by the release ratio (hysteresis), so a load hovering at the limit does not flap.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    load_per_core: float | None = Field(default=1.5, ge=0)
+    min_available_memory_percent: float | None = Field(default=10.0, ge=0, le=100)
+    max_db_connections: int | None = Field(default=None, ge=0)
+
+
+def _default_guards() -> dict[str, GuardThresholds]:
+    return {"ai_tasks": GuardThresholds(), "file_tasks": GuardThresholds()}
+
+
+# --- end flow control ---
+def argv_prefix(entry: str) -> tuple[str, ...]:
+    """A ``PA_COMMAND_ALLOWLIST`` entry as the argv prefix it pins (shell-like words);
+    ValueError if it is not one. Its first word is a bare name or an absolute path."""
+    import shlex
+
+    try:
+        words = tuple(shlex.split(entry))
+    except ValueError as exc:
+        raise ValueError(f"{entry!r} cannot be split into words: {exc}") from None
+    if not words:
+        raise ValueError("an entry is empty")
+    if "/" in words[0] and not words[0].startswith("/"):
+        raise ValueError(f"{words[0]!r} is neither a bare program name nor an absolute path")
+    return words
 
 
 class Settings(BaseSettings):
@@ -168,7 +206,8 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
+    # Unset: STARTTLS whenever the server offers it; true: required; false: never.
+    smtp_starttls: bool | None = None
     smtp_tls: bool = False
     smtp_from: str = "assistant@localhost"
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
@@ -178,8 +217,8 @@ class Settings(BaseSettings):
     # IANA zone of the user: the daily summary goes out at 08:00 there.
     user_timezone: str = "UTC"
     summary_email_to: TextList = Field(default_factory=list)
-    # Programs ``general:run_command`` may run: bare names (looked up on the worker's
-    # PATH) or absolute paths, matched exactly against the argv's first element.
+    # What ``general:run_command`` may run: argv prefixes whose first word is a bare name
+    # (looked up on the worker's PATH) or an absolute path (see general/command_policy.py).
     command_allowlist: TextList = Field(default_factory=list)
     command_timeout_max_seconds: float = Field(default=300.0, gt=0, le=3600)
     # Kept per stream; stdout and stderr together must fit in a recorded job result.
@@ -221,10 +260,9 @@ class Settings(BaseSettings):
 
     @field_validator("command_allowlist")
     @classmethod
-    def _names_or_absolute_paths(cls, value: list[str]) -> list[str]:
+    def _argv_prefixes(cls, value: list[str]) -> list[str]:
         for entry in value:
-            if "/" in entry and not entry.startswith("/"):
-                raise ValueError(f"{entry!r} is neither a bare program name nor an absolute path")
+            argv_prefix(entry)
         return value
 
     # --- end email, general tasks and sequences ---
@@ -254,6 +292,35 @@ class Settings(BaseSettings):
     notify_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # --- end AI tasks, notifications and circuit breakers ---
 
+    # --- Flow control: pause, scale, resource guard, priority ageing ---
+    # Upper bound of ``pa-tasks queues scale``.
+    queue_max_concurrency: PositiveInt = 32
+    # Workers re-read queue controls this often, besides the NOTIFY of each change.
+    queue_control_recheck_seconds: float = Field(default=5.0, gt=0)
+    # A waiting job counts one priority higher per interval waited; 0 turns ageing off.
+    priority_ageing_seconds: float = Field(default=60.0, ge=0)
+    # Heavy queues and their limits (JSON); queues not listed are never held back.
+    resource_guard: dict[str, GuardThresholds] = Field(default_factory=_default_guards)
+    resource_guard_interval_seconds: float = Field(default=2.0, gt=0)
+    resource_guard_release_ratio: float = Field(default=0.8, gt=0, le=1)
+    # --- end flow control ---
+    # --- Bounds on what untrusted input may do ---
+    # run_command: shells and interpreters only on this explicit opt-in; variables passed
+    # to the child besides PATH, HOME, LANG and TZ.
+    command_allow_interpreters: bool = False
+    command_env_allowlist: TextList = Field(default_factory=list)
+    # AI tasks, whoever asks (a user or a model): the shortest interval between runs, the
+    # active or paused tasks a user may have, and per run the tasks a model may create
+    # and the tool calls it may make. The agent's email goes to the task's owner and to
+    # these addresses only.
+    ai_min_interval_seconds: float = Field(default=60.0, gt=0)
+    ai_max_active_tasks_per_user: PositiveInt = 50
+    ai_max_tasks_per_run: PositiveInt = 3
+    ai_max_tool_calls_per_run: PositiveInt = 20
+    ai_email_recipients: TextList = Field(default_factory=list)
+    # SMTP AUTH over a connection that is not encrypted sends the password in clear.
+    smtp_allow_plaintext_auth: bool = False
+    # --- end bounds ---
     # --- MCP: tool servers in the shared "mcpServers" JSON format ---
     mcp_config: Path | None = None
     mcp_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
@@ -274,6 +341,14 @@ class Settings(BaseSettings):
     @classmethod
     def _level_name(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("resource_guard")
+    @classmethod
+    def _guarded_queues_known(cls, value: dict[str, GuardThresholds]) -> dict[str, GuardThresholds]:
+        unknown = sorted(set(value) - set(QUEUES))
+        if unknown:
+            raise ValueError(f"unknown queue {unknown[0]!r}; queues are {', '.join(QUEUES)}")
+        return value
 
     @field_validator("worker_concurrency")
     @classmethod
@@ -305,7 +380,13 @@ class Settings(BaseSettings):
 
 def _env_name(loc: tuple[Any, ...]) -> str:
     field = str(loc[0]) if loc else "settings"
-    return "DATABASE_URL" if field == "database_url" else f"PA_{field.upper()}"
+    if field in ("DATABASE_URL", "database_url"):
+        # pydantic names the first alias; name the variable the operator set.
+        import os
+
+        set_as_pa = "PA_DATABASE_URL" in os.environ and "DATABASE_URL" not in os.environ
+        return "PA_DATABASE_URL" if set_as_pa else "DATABASE_URL"
+    return f"PA_{field.upper()}"
 
 
 def _undecodable(exc: SettingsError) -> ConfigError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,8 @@ def test_every_task_ends_as_documented_on_an_info_worker(
     env = sample_environment(tmp_path)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    for entry in reversed(env["PYTHONPATH"].split(os.pathsep)):
+        monkeypatch.syspath_prepend(entry)
     reset_process_caches()
     tasks = _registered()
     assert set(tasks) <= set(SAMPLES), "see test_every_registered_task_has_a_sample"

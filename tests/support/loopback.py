@@ -249,8 +249,21 @@ class Delivery:
         return json.loads(self.body)
 
 
+def verify_webhook(
+    secret: str, headers: dict[str, str], body: bytes, now: float | None = None
+) -> bool:
+    """What a receiver does: the signature covers ``<X-PA-Timestamp>.<body>``, and a
+    timestamp more than 5 minutes from now is refused (a replayed request)."""
+    stamp = headers.get("X-PA-Timestamp", "")
+    if not stamp.isdigit() or abs((now or time.time()) - int(stamp)) > 300:
+        return False
+    signed = stamp.encode() + b"." + body
+    expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, headers.get("X-PA-Signature", ""))
+
+
 class WebhookServer(_JSONServer):
-    """Receives webhook POSTs, checks ``X-PA-Signature`` and answers scripted statuses."""
+    """Receives webhook POSTs, checks their signature and answers scripted statuses."""
 
     def __init__(self, secret: str = "s3cret") -> None:
         super().__init__()
@@ -259,9 +272,7 @@ class WebhookServer(_JSONServer):
         self.deliveries: list[Delivery] = []
 
     def answer(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
-        expected = "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
-        given = headers.get("X-PA-Signature", "")
-        ok = hmac.compare_digest(expected, given)
+        ok = verify_webhook(self.secret, headers, body)
         with self.lock:
             self.deliveries.append(Delivery(body, headers, ok))
             status = self.statuses.popleft() if self.statuses else 200

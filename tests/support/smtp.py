@@ -32,6 +32,9 @@ class Mailbox:
         self.data_replies: list[str] = []
         self.rcpt_reply: str | None = None
         self.require_auth = False
+        self.auth_attempts = 0
+        # Per accepted message: whether its session was encrypted.
+        self.tls_sessions: list[bool] = []
         # When set, an accepted message is kept but its "250" waits for ``release``.
         self.hold = False
         self.release = threading.Event()
@@ -57,6 +60,7 @@ class Mailbox:
                 )
                 message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
                 self.messages.append(message)
+                self.tls_sessions.append(session.ssl is not None)
         if reply.startswith("250") and self.hold:
             await asyncio.to_thread(self.release.wait, 60)
         return reply
@@ -65,9 +69,17 @@ class Mailbox:
         return [str(m["Message-ID"]) for m in self.messages]
 
 
-def _authenticate(
-    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
-) -> AuthResult:
+def _authenticator(mailbox: Mailbox) -> Any:
+    def authenticate(
+        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        mailbox.auth_attempts += 1
+        return _authenticate(auth_data)
+
+    return authenticate
+
+
+def _authenticate(auth_data: Any) -> AuthResult:
     ok = (
         isinstance(auth_data, LoginPassword)
         and auth_data.login == USERNAME.encode()
@@ -89,8 +101,10 @@ def smtp_server(
 ) -> Iterator[tuple[Mailbox, dict[str, str]]]:
     """Run a server; yield its mailbox and the worker environment that reaches it.
 
-    ``tls``: ``none``, ``starttls`` (required before AUTH) or ``implicit``. The server's
+    ``tls``: ``none``, ``offered`` (STARTTLS offered, not asked for by the settings),
+    ``starttls`` (required before AUTH, and asked for) or ``implicit``. The server's
     certificate comes from a throwaway CA that the worker trusts through SSL_CERT_FILE.
+    Over ``none``, AUTH works only where the client allows plain-text AUTH.
     """
     mailbox = Mailbox()
     port = free_port()
@@ -106,6 +120,8 @@ def smtp_server(
         if tls == "starttls":
             kwargs.update(tls_context=context, require_starttls=True)
             env["PA_SMTP_STARTTLS"] = "true"
+        elif tls == "offered":
+            kwargs.update(tls_context=context)
         else:
             kwargs.update(ssl_context=context)
             env["PA_SMTP_TLS"] = "true"
@@ -113,7 +129,9 @@ def smtp_server(
         mailbox.require_auth = True
         # aiosmtpd only counts STARTTLS as TLS for AUTH; over implicit TLS, and over plain
         # loopback connections in a test, AUTH must be offered without it.
-        kwargs.update(authenticator=_authenticate, auth_require_tls=tls == "starttls")
+        kwargs.update(
+            authenticator=_authenticator(mailbox), auth_require_tls=tls in ("starttls", "offered")
+        )
         env.update(PA_SMTP_USERNAME=USERNAME, PA_SMTP_PASSWORD=PASSWORD)
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()

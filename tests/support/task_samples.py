@@ -11,6 +11,7 @@ a crash in the logging or the payload handling.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,11 +57,9 @@ SAMPLES: dict[str, Sample] = {
         result={"server": "time", "tool": "get_current_time", "truncated": False},
     ),
     "general:call_plugin": Sample(
-        # No plugin is installed in the test environment: a permanent, named refusal.
-        {"plugin": "sample_plugin"},
-        outcome="failed",
-        error_type="PluginNotFound",
-        error="sample_plugin",
+        # A real distribution with one entry point, made by sample_environment().
+        {"plugin": "sample_echo", "kwargs": {"word": "hi"}},
+        result={"plugin": "sample_echo", "result": {"echo": "hi"}},
     ),
     "general:reconcile_chains": Sample({}),
     "maintenance:ping": Sample({"message": "sample"}, result={"pong": "sample"}),
@@ -81,7 +80,11 @@ SAMPLES: dict[str, Sample] = {
 
 
 def sample_environment(tmp_path: Path) -> dict[str, str]:
-    """Settings for the worker (and the deferring process) that the samples rely on."""
+    """Settings for the worker (and the deferring process) that the samples rely on.
+
+    PYTHONPATH carries a plugin distribution; the caller puts it on ``sys.path`` too, so
+    that deferring ``call_plugin`` finds the plugin as the worker will.
+    """
     backups = tmp_path / "backups"
     scratch = tmp_path / "scratch"
     backups.mkdir(exist_ok=True)
@@ -92,7 +95,22 @@ def sample_environment(tmp_path: Path) -> dict[str, str]:
         "PA_CLEANUP_DIRS": str(scratch),
         "PA_COMMAND_ALLOWLIST": "echo",
         "PA_MCP_CONFIG": str(_mcp_config(tmp_path)),
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(_plugin_site(tmp_path)), os.environ.get("PYTHONPATH")) if p
+        ),
     }
+
+
+def _plugin_site(tmp_path: Path) -> Path:
+    site = tmp_path / "plugins"
+    info = site / "pa_sample_plugin-1.0.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (site / "pa_sample_plugin.py").write_text("def echo(word):\n    return {'echo': word}\n")
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pa-sample-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[personal_assistant.plugins]\nsample_echo = pa_sample_plugin:echo\n"
+    )
+    return site
 
 
 def _mcp_config(tmp_path: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from personal_assistant.email.outbox import queue_email as queue_outbox_email
 from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.notifications.channels import email_address_of
 from personal_assistant.notifications.service import notify
+from personal_assistant.settings import get_settings
 
 Channel = Literal["log", "email", "webhook"]
 
@@ -79,13 +81,32 @@ async def send_notification(context: ToolContext, params: NotificationParams) ->
 @registry.tool("queue_email", "Queue an email for sending.", EmailParams)
 async def queue_email(context: ToolContext, params: EmailParams) -> dict[str, Any]:
     try:
-        to = params.to or [email_address_of(context.task.user_id)]
+        owner = email_address_of(context.task.user_id)
     except PermanentError as exc:
         raise ToolError(str(exc)) from None
+    to = params.to or [owner]
+    _check_recipients(to, owner)
     email_id = await queue_outbox_email(
         context.session, to=to, subject=params.subject, text=params.text
     )
     return {"email_id": email_id, "to": to}
+
+
+def _check_recipients(to: list[str], owner: str) -> None:
+    """The agent writes to the task's owner, and to the operator's PA_AI_EMAIL_RECIPIENTS:
+    text the model read (a feed, an email) must not make it mail anyone else."""
+    allowed = {_address(owner), *(_address(a) for a in get_settings().ai_email_recipients)}
+    for recipient in to:
+        if _address(recipient) not in allowed:
+            raise ToolError(
+                f"may not email {recipient!r}: this assistant emails only "
+                f"{', '.join(sorted(allowed))} (the operator lists others in "
+                "PA_AI_EMAIL_RECIPIENTS)"
+            )
+
+
+def _address(text: str) -> str:
+    return parseaddr(text)[1].strip().lower()
 
 
 @registry.tool(
@@ -94,6 +115,12 @@ async def queue_email(context: ToolContext, params: EmailParams) -> dict[str, An
     CreateTaskParams,
 )
 async def create_ai_task(context: ToolContext, params: CreateTaskParams) -> dict[str, Any]:
+    cap = get_settings().ai_max_tasks_per_run
+    if context.budget.tasks_created >= cap:
+        raise ToolError(
+            f"this run already created {cap} task(s), the most one run may "
+            "(PA_AI_MAX_TASKS_PER_RUN)"
+        )
     task = await create_task(
         context.session,
         user_id=context.task.user_id,
@@ -105,6 +132,7 @@ async def create_ai_task(context: ToolContext, params: CreateTaskParams) -> dict
         max_runs=params.max_runs,
         now=context.now,
     )
+    context.budget.tasks_created += 1
     return {
         "id": task.id,
         "schedule": schedule_of(task).describe(),

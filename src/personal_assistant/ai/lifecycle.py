@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from itertools import pairwise
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.ai.deferral import RUN_NOW_PRIORITY, cancel_job, defer_run
@@ -25,11 +26,14 @@ from personal_assistant.schedule_text import (
     parse_timezone,
     schedule_from_normalized,
 )
+from personal_assistant.settings import get_settings
 
 logger = logging.getLogger("personal_assistant.ai")
 
 TITLE_MAX_CHARS = 200
 INSTRUCTIONS_MAX_CHARS = 20_000
+# Consecutive runs compared to find a schedule's shortest interval.
+FREQUENCY_SAMPLE = 60
 
 
 def schedule_of(task: AITask) -> Schedule:
@@ -50,6 +54,39 @@ def parse_task_schedule(text: str, timezone: str | None, now: datetime) -> Sched
         return parse_schedule(text, tz=timezone, now=now)
     except ScheduleError as exc:
         raise BadInput(str(exc)) from None
+
+
+def _check_frequency(rule: Schedule, now: datetime) -> None:
+    """Refuse a schedule with any two runs closer than PA_AI_MIN_INTERVAL_SECONDS.
+
+    Each run holds a language model and may act for the user: a task that runs every
+    second, or copies itself, would spend both without bound.
+    """
+    if not rule.recurring:
+        return
+    minimum = get_settings().ai_min_interval_seconds
+    runs = rule.upcoming(now, FREQUENCY_SAMPLE)
+    shortest = min(((b - a).total_seconds() for a, b in pairwise(runs)), default=None)
+    if shortest is not None and shortest < minimum:
+        raise BadInput(
+            f"the schedule {rule.text!r} runs {shortest:g} s apart; AI tasks run at most once "
+            f"every {minimum:g} s (PA_AI_MIN_INTERVAL_SECONDS)"
+        )
+
+
+async def _check_room(session: AsyncSession, user_id: str) -> None:
+    """Refuse one more live task for a user who has PA_AI_MAX_ACTIVE_TASKS_PER_USER."""
+    cap = get_settings().ai_max_active_tasks_per_user
+    live = await session.scalar(
+        select(func.count())
+        .select_from(AITask)
+        .where(AITask.user_id == user_id, AITask.status.in_(("active", "paused")))
+    )
+    if (live or 0) >= cap:
+        raise BadInput(
+            f"user {user_id!r} already has {live} active or paused AI tasks, the most allowed "
+            "(PA_AI_MAX_ACTIVE_TASKS_PER_USER); cancel or delete one first"
+        )
 
 
 def _first_run(rule: Schedule, now: datetime) -> datetime:
@@ -117,6 +154,8 @@ async def create_task(
         anchor_at=now,
     )
     rule = parse_task_schedule(schedule, check_timezone(timezone), now)
+    _check_frequency(rule, now)
+    await _check_room(session, task.user_id)
     _apply_schedule(task, rule)
     task.next_run_at = _first_run(rule, now)
     session.add(task)
@@ -206,6 +245,8 @@ async def update_task(
             rule = schedule_from_normalized("once", task.schedule_normalized, zone)
         else:
             rule = parse_task_schedule(schedule or task.schedule_text, zone, now)
+            if schedule is not None:
+                _check_frequency(rule, now)
         next_run = _first_run(rule, now) if task.status == "active" else None
     task.title, task.channel = new_title, new_channel
     if new_instructions is not None:
@@ -255,6 +296,8 @@ async def resume_task(session: AsyncSession, task_id: int, now: datetime | None 
     now = now or datetime.now(UTC)
     task = await get_task(session, task_id, lock=True)
     _require(task, ("paused", "failed"), "resumed")
+    if task.status == "failed":  # a paused task already counts among the user's tasks
+        await _check_room(session, task.user_id)
     next_run = schedule_of(task).next_after(now)
     if next_run is None:
         raise BadInput(

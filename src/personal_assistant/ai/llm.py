@@ -13,6 +13,7 @@ The API key is sent in the Authorization header only, never logged.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,9 @@ from personal_assistant.ai.tools import Toolbox
 from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.settings import Settings, get_settings
+from personal_assistant.transport import warn_if_cleartext
+
+logger = logging.getLogger("personal_assistant.ai")
 
 BREAKER = "llm"
 ERROR_BODY_MAX_CHARS = 200
@@ -75,6 +79,8 @@ class LLMConfig:
 class ChatCompletionsAgent:
     def __init__(self, config: LLMConfig) -> None:
         self.config = config
+        if config.api_key is not None:
+            warn_if_cleartext(config.base_url, "the language model's API key", logger)
 
     async def run(self, task: AITask, tools: Toolbox) -> AgentResult:
         messages: list[dict[str, Any]] = [

@@ -30,6 +30,7 @@ from personal_assistant.ai.mcp_tools import McpTool, call_offered
 from personal_assistant.ai.models import AITask
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs.declare import describe_validation_error
+from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.settings import get_settings
 
 BUILTIN_MODULE = "personal_assistant.ai.builtin_tools"
@@ -40,11 +41,23 @@ class ToolError(Exception):
     """The tool could not do what was asked; the message goes back to the model."""
 
 
+class TooManyToolCalls(PermanentError):
+    """The model asked for more tool calls than one run may make."""
+
+
+@dataclass
+class RunBudget:
+    """What one run has used of its per-run limits (see the ``ai_max_*`` settings)."""
+
+    tasks_created: int = 0
+
+
 @dataclass(frozen=True)
 class ToolContext:
     session: AsyncSession
     task: AITask
     now: datetime
+    budget: RunBudget = field(default_factory=RunBudget)
 
 
 Handler = Callable[[ToolContext, Any], Awaitable[dict[str, Any]]]
@@ -119,7 +132,18 @@ class Toolbox:
         return [tool.schema() for tool in self.registry] + [t.schema() for t in self.mcp.values()]
 
     async def call(self, name: str, arguments: str | dict[str, Any]) -> dict[str, Any]:
-        """Run one tool call; a mistake in it is an ``error`` result, not an exception."""
+        """Run one tool call; a mistake in it is an ``error`` result, not an exception.
+
+        Past PA_AI_MAX_TOOL_CALLS_PER_RUN the run fails: a model that loops, or obeys text
+        that tells it to, takes back everything it did in the run (its writes share the
+        run's transaction) instead of acting without end.
+        """
+        cap = get_settings().ai_max_tool_calls_per_run
+        if len(self.calls) >= cap:
+            raise TooManyToolCalls(
+                f"the model made more than {cap} tool calls in one run "
+                "(PA_AI_MAX_TOOL_CALLS_PER_RUN); nothing it did was kept"
+            )
         mcp = self.mcp.get(name)
         result = await (self._call_mcp(mcp, arguments) if mcp else self._call(name, arguments))
         shown = json.dumps(result, default=str)

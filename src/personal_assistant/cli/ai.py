@@ -13,6 +13,7 @@ from personal_assistant.ai.models import AITask, AITaskRun
 from personal_assistant.ai.views import iso, run_json, task_json
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import console, in_session, print_json
+from personal_assistant.cli.terminal import styled
 from personal_assistant.mcp_client.patterns import split_patterns
 from personal_assistant.notifications.models import Notification
 from personal_assistant.notifications.service import failed_notifications
@@ -168,7 +169,9 @@ def show(
             }
         )
         return
-    console.print(f"[bold]AI task {task.id}[/]: {task.title}  [bold]{task.status}[/]")
+    console.print(
+        styled((f"AI task {task.id}", "bold"), f": {task.title}  ", (task.status, "bold"))
+    )
     console.print(f"for {task.user_id} on {task.channel}; {task.instructions}")
     console.print(
         f"{lifecycle.schedule_of(task).describe()}; next run "

@@ -7,6 +7,7 @@ import typer
 from personal_assistant.chains import service
 from personal_assistant.cli.output import as_json_text, table, when
 from personal_assistant.cli.runtime import console, in_session, print_json
+from personal_assistant.cli.terminal import styled
 
 app = typer.Typer(help="Job chains (defer ... --then ...).", no_args_is_help=True)
 
@@ -51,7 +52,12 @@ def show_chain(
         print_json(chain.as_json())
         return
     console.print(
-        f"[bold]Chain {chain.id}[/]  [bold]{chain.status}[/]  created {when(chain.created_at)}"
+        styled(
+            (f"Chain {chain.id}", "bold"),
+            "  ",
+            (chain.status, "bold"),
+            f"  created {when(chain.created_at)}",
+        )
     )
     if chain.error:
         console.print(f"error {chain.error}")

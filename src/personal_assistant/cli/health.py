@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import err_console, print_json, run
+from personal_assistant.cli.terminal import styled
 from personal_assistant.monitoring.health import health_report
 from personal_assistant.settings import get_settings
 
-STATUS_STYLE = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[bold red]fail[/]"}
+STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
 
 def health_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
@@ -23,12 +23,11 @@ def health_command(as_json: bool = typer.Option(False, "--json", help="Print JSO
         table(
             "Health",
             ["check", "status", "detail"],
-            ([c.name, STATUS_STYLE[c.status], escape(c.detail)] for c in report.checks),
+            ([c.name, styled((c.status, STATUS_STYLE[c.status])), c.detail] for c in report.checks),
         )
     for failure in report.failures:
         err_console.print(
-            f"[bold red]unhealthy:[/] {failure.name}: {escape(failure.detail)}",
-            highlight=False,
+            styled(("unhealthy:", "bold red"), f" {failure.name}: {failure.detail}"),
             soft_wrap=True,
         )
     if not report.healthy:

@@ -6,6 +6,7 @@ import typer
 
 from personal_assistant.cli.output import as_json_text, table, when
 from personal_assistant.cli.runtime import console, in_session, print_json
+from personal_assistant.cli.terminal import styled
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs import control, inspect
 from personal_assistant.jobs.lookup import task_filter
@@ -71,7 +72,9 @@ def show_job(
         print_json(detail.as_json())
         return
     job = detail.job
-    console.print(f"[bold]Job {job.id}[/]  {job.task}  on {job.queue}  [bold]{job.status}[/]")
+    console.print(
+        styled((f"Job {job.id}", "bold"), f"  {job.task}  on {job.queue}  ", (job.status, "bold"))
+    )
     console.print(
         f"priority {job.priority}, attempts {job.attempts}, lock {job.lock or '-'}, "
         f"queueing lock {job.queueing_lock or '-'}, scheduled {when(job.scheduled_at)}"
@@ -106,12 +109,47 @@ def retry_job(
 
 @app.command("cancel")
 def cancel_job(
-    job_id: int = typer.Argument(..., help="The job id."),
+    job_id: int | None = typer.Argument(None, help="The job id (or filter with --status)."),
     abort: bool = typer.Option(False, "--abort", help="Also ask a running job to stop."),
+    status: str | None = typer.Option(
+        None, help="Cancel every job with this status (todo) matching --queue/--task."
+    ),
+    queue: str | None = typer.Option(None, help="With --status: only this queue."),
+    task: str | None = typer.Option(None, help="With --status: only this task (full name)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="With --status: do not ask."),
 ) -> None:
-    """Cancel a waiting job; with --abort, stop a running one."""
-    status = in_session(lambda s: control.cancel_job(s, job_id, abort=abort))
-    typer.echo(f"job {job_id} is {status}")
+    """Cancel a waiting job; with --abort, stop a running one; with --status, many at once."""
+    if job_id is None:
+        _cancel_matching(status, queue, task, yes=yes, abort=abort)
+        return
+    if status is not None or queue is not None or task is not None:
+        raise BadInput("give either a job id or --status with filters, not both")
+    status_now = in_session(lambda s: control.cancel_job(s, job_id, abort=abort))
+    typer.echo(f"job {job_id} is {status_now}")
+
+
+def _cancel_matching(
+    status: str | None, queue: str | None, task: str | None, *, yes: bool, abort: bool
+) -> None:
+    if status is None:
+        raise BadInput("give a job id, or --status todo (with --queue/--task) to cancel many")
+    if status != "todo":
+        raise BadInput(
+            f"only waiting jobs can be cancelled by filter: use --status todo, not {status!r}"
+        )
+    if abort:
+        raise BadInput("--abort stops one running job: give its id")
+    _check_filters(status, queue)
+    count = in_session(lambda s: control.count_waiting(s, queue=queue, task=task))
+    what = f"waiting job(s){f' on {queue}' if queue else ''}{f' of {task}' if task else ''}"
+    if count == 0:
+        typer.echo(f"no {what}; nothing cancelled")
+        return
+    if not yes and not typer.confirm(f"cancel {count} {what}?"):
+        typer.echo("nothing cancelled")
+        raise SystemExit(1)
+    cancelled = in_session(lambda s: control.cancel_waiting(s, queue=queue, task=task))
+    typer.echo(f"cancelled {cancelled} {what}")
 
 
 @app.command("rescue")

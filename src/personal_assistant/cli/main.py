@@ -11,7 +11,7 @@ from personal_assistant.cli import ai as ai_cli
 from personal_assistant.cli import backup as backup_cli
 from personal_assistant.cli import breakers as breakers_cli
 from personal_assistant.cli import chains as chains_cli
-from personal_assistant.cli import db, jobs, runtime, schedule
+from personal_assistant.cli import db, jobs, queues, runtime, schedule
 from personal_assistant.cli import email as email_cli
 from personal_assistant.cli import events as events_cli
 from personal_assistant.cli import mcp as mcp_cli
@@ -20,8 +20,8 @@ from personal_assistant.cli.defer import defer_command
 from personal_assistant.cli.health import health_command
 from personal_assistant.cli.history import history_command
 from personal_assistant.cli.metrics import metrics_command
-from personal_assistant.cli.overview import queues_command, tasks_command
-from personal_assistant.cli.runtime import fail, translate
+from personal_assistant.cli.overview import tasks_command
+from personal_assistant.cli.runtime import fail, translate, unusable_argument
 from personal_assistant.cli.stats import stats_command
 from personal_assistant.cli.worker import up_command, worker_command
 from personal_assistant.settings import get_settings
@@ -36,7 +36,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("defer")(defer_command)
-app.command("queues")(queues_command)
 app.command("tasks")(tasks_command)
 app.command("worker")(worker_command)
 app.command("up")(up_command)
@@ -45,6 +44,7 @@ app.command("history")(history_command)
 app.command("stats")(stats_command)
 app.command("metrics")(metrics_command)
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(queues.app, name="queues")
 app.add_typer(breakers_cli.app, name="breakers")
 app.add_typer(ai_cli.app, name="ai")
 app.add_typer(email_cli.app, name="email")
@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr and a non-zero exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     runtime.set_argv(argv)
+    reason = unusable_argument(argv)
+    if reason:
+        fail(reason)
     try:
         if not {"--help", "-h"} & set(argv):
             get_settings()  # every setting is checked before any command runs

@@ -16,7 +16,7 @@ from personal_assistant.settings import get_settings
 
 async def _serve(host: str, port: int) -> None:
     server = await start_server(database_routes(), host, port)
-    console.print(f"serving http://{host}:{server.port}/metrics  (Ctrl-C stops)", highlight=False)
+    console.print(f"serving http://{host}:{server.port}/metrics  (Ctrl-C stops)")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -1,4 +1,4 @@
-"""``pa-tasks queues`` and ``pa-tasks tasks``: what is waiting, and what can run."""
+"""``pa-tasks tasks``: what can run."""
 
 from __future__ import annotations
 
@@ -7,22 +7,9 @@ from typing import Any
 import typer
 
 from personal_assistant.cli.output import table
-from personal_assistant.cli.runtime import in_session, print_json
+from personal_assistant.cli.runtime import print_json
 from personal_assistant.jobs.declare import spec_of
-from personal_assistant.jobs.inspect import STATUSES, queue_counts
 from personal_assistant.jobs.lookup import registered_tasks
-from personal_assistant.settings import QUEUES
-
-
-def queues_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Job counts per status, per queue."""
-    counts = in_session(queue_counts)
-    names = list(QUEUES) + sorted(set(counts) - set(QUEUES))
-    full = {q: {s: counts.get(q, {}).get(s, 0) for s in STATUSES} for q in names}
-    if as_json:
-        print_json(full)
-        return
-    table("Queues", ["queue", *STATUSES], ([q, *full[q].values()] for q in names))
 
 
 def task_rows() -> list[dict[str, Any]]:

@@ -10,17 +10,17 @@ from typing import Any, TypeVar
 
 import psycopg
 import sqlalchemy.exc
-from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from personal_assistant.cli.terminal import data_console, styled, visible
 from personal_assistant.db.session import dispose_engine, session_scope
-from personal_assistant.errors import AssistantError, DatabaseUnavailable
+from personal_assistant.errors import AssistantError, BadInput, DatabaseUnavailable
 
 T = TypeVar("T")
 
-# Piped output is read by scripts and people alike: do not wrap it at 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+# Everything printed through these is data: no markup, no control sequences.
+console = data_console()
+err_console = data_console(stderr=True)
 
 
 _argv: list[str] = []
@@ -62,8 +62,26 @@ def print_json(value: Any) -> None:
 
 
 def fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """One line on stderr, whatever the message holds, and exit with ``code``."""
+    line = visible(message.strip(), one_line=True) or "unknown error"
+    err_console.print(styled(("error:", "bold red"), " ", line), soft_wrap=True)
     raise SystemExit(code)
+
+
+def unusable_argument(args: list[str]) -> str | None:
+    """Why an argument cannot be text for the database, or None.
+
+    Bytes that are not UTF-8 reach Python as lone surrogates, which nothing can encode;
+    PostgreSQL text cannot hold NUL.
+    """
+    for position, arg in enumerate(args, 1):
+        if "\x00" in arg:
+            return f"argument {position} contains a NUL character"
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"argument {position} is not valid UTF-8 text"
+    return None
 
 
 def first_line(exc: BaseException) -> str:
@@ -82,6 +100,10 @@ def translate(exc: BaseException) -> AssistantError | None:
         return DatabaseUnavailable(
             f"the database schema is missing or old ({first_line(exc)}); run `pa-tasks db upgrade`"
         )
+    if isinstance(undefined, psycopg.DataError):
+        # A value the database refused (NUL in text, a number out of range): bad input,
+        # and the transaction that carried it was rolled back.
+        return BadInput(f"the database refused a value: {first_line(exc)}")
     if isinstance(exc, sqlalchemy.exc.InterfaceError):
         return DatabaseUnavailable(f"cannot reach the database: {first_line(exc)}")
     return None

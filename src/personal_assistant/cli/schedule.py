@@ -11,6 +11,7 @@ import typer
 from personal_assistant.cli.defer import parse_args_json
 from personal_assistant.cli.output import as_json_text, table
 from personal_assistant.cli.runtime import console, in_session, print_json
+from personal_assistant.cli.terminal import styled
 from personal_assistant.errors import BadInput
 from personal_assistant.schedule_text import ScheduleError, parse_instant, parse_timezone
 from personal_assistant.schedules import service
@@ -198,7 +199,7 @@ def show(
             {**schedule_json(row), "upcoming": [u.isoformat() for u in upcoming], "recent": recent}
         )
         return
-    typer.echo(f"{row.name}: {row.task_name} {as_json_text(row.args)}")
+    console.print(styled((row.name, "bold"), f": {row.task_name} {as_json_text(row.args)}"))
     console.print(f"{service.rule_of(row).describe()}  ({row.kind}: {row.normalized})")
     console.print(f"{'enabled' if row.enabled else 'paused'}, misfire {row.misfire_policy}")
     table("Next runs", ["at"], ([_local(u, row.timezone)] for u in upcoming))

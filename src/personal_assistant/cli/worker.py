@@ -10,6 +10,7 @@ import typer
 
 from personal_assistant.cli.output import mask_password
 from personal_assistant.cli.runtime import console
+from personal_assistant.cli.terminal import styled
 from personal_assistant.db import migrate
 from personal_assistant.db.url import database_url
 from personal_assistant.logs import configure_logging
@@ -72,7 +73,7 @@ def up_command(
         if settings.database_url
         else f"embedded PostgreSQL in {settings.embedded_data_dir}"
     )
-    console.print(f"[bold]personal assistant tasks[/] - database: {where}")
+    console.print(styled(("personal assistant tasks", "bold"), f" - database: {where}"))
     console.print(f'  url        {mask_password(url)}  (psql "$(pa-tasks db url)")')
     console.print(f"  schema     {migrate.current_revision(url)}")
     console.print(f"  worker     {name} on {', '.join(QUEUES)}, with periodic jobs")

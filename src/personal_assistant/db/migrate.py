@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, pool
 
 from personal_assistant.db.schema_filters import include_name, include_object
 from personal_assistant.db.url import sqlalchemy_url
-from personal_assistant.errors import AssistantError
+from personal_assistant.errors import AssistantError, BadInput
 
 ALEMBIC_INI = Path(__file__).resolve().parents[3] / "alembic.ini"
 
@@ -34,7 +34,20 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(url), revision)
+    config = alembic_config(url)
+    check_target(ScriptDirectory.from_config(config), revision)
+    command.upgrade(config, revision)
+
+
+def check_target(script: ScriptDirectory, revision: str) -> None:
+    """Refuse a target that is not ``head``, ``heads`` or one revision of ours, before
+    alembic reads it (its parser asserts on some inputs)."""
+    known = {script.revision for script in script.walk_revisions()}
+    if revision in ("head", "heads") or revision in known:
+        return
+    raise BadInput(
+        f"unknown revision {revision!r}; give heads or one of: {', '.join(sorted(known))}"
+    )
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:

@@ -60,16 +60,29 @@ def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
 
 
 def _client(settings: Settings) -> aiosmtplib.SMTP:
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    # start_tls None is aiosmtplib's opportunistic mode: STARTTLS whenever the server
+    # offers it. Only an explicit PA_SMTP_STARTTLS=false turns it off.
     return aiosmtplib.SMTP(
         hostname=settings.smtp_host,
         port=settings.smtp_port,
-        username=settings.smtp_username or None,
-        password=password if settings.smtp_username else None,
         use_tls=settings.smtp_tls,
-        start_tls=settings.smtp_starttls,
+        start_tls=None if settings.smtp_tls else settings.smtp_starttls,
         timeout=settings.smtp_timeout_seconds,
     )
+
+
+async def _login(client: aiosmtplib.SMTP, settings: Settings) -> None:
+    """Log in when a username is set, never over a plain connection unless allowed."""
+    if not settings.smtp_username:
+        return
+    encrypted = client.get_transport_info("sslcontext") is not None
+    if not encrypted and not settings.smtp_allow_plaintext_auth:
+        raise TransientRejection(
+            f"refusing to send the SMTP password in clear: {settings.smtp_host} offered no "
+            "STARTTLS; use PA_SMTP_TLS, or PA_SMTP_ALLOW_PLAINTEXT_AUTH=true to accept it"
+        )
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+    await client.login(settings.smtp_username, password)
 
 
 def _reply(exc: aiosmtplib.SMTPResponseException) -> str:
@@ -91,6 +104,7 @@ async def deliver(
     handed_over = False
     try:
         await client.connect()
+        await _login(client, settings)
         await client.mail(sender)
         for recipient in outgoing.recipients:
             await client.rcpt(recipient)

@@ -13,7 +13,7 @@ import importlib.util
 import os
 import re
 import shutil
-import subprocess
+import subprocess  # nosec B404: runs PostgreSQL tools with argv lists
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +49,7 @@ def candidate_paths(name: str) -> list[Path]:
 
 def tool_version(path: Path) -> PgTool | None:
     try:
-        done = subprocess.run(
+        done = subprocess.run(  # nosec B603: argv list, no shell, a located pg tool
             [str(path), "--version"], capture_output=True, text=True, timeout=15, check=False
         )
     except (OSError, subprocess.TimeoutExpired):

@@ -1,10 +1,10 @@
-"""Run an allow-listed program: an argv list, never a shell, with a timeout and capped output.
+"""Run an allowed argv: never a shell, with a minimal environment, a timeout and capped
+output. What may run, and with which variables, is ``command_policy``'s decision.
 
-The allow-list (``PA_COMMAND_ALLOWLIST``) holds bare program names, found on the worker's
-``PATH``, and absolute paths. The argv's first element must equal an entry exactly:
-``git`` allows ``git`` but not ``/tmp/x/git``, and ``/usr/bin/git`` allows only that path.
-The program runs with the worker's environment, like a cron job: the allow-list is the
-trust boundary. It gets its own process group, so a timeout kills its children too.
+The program gets its own process group. When it ends, times out or its job is cancelled,
+the whole group is killed: nothing it started in the background outlives it, even when
+it exited first. (A program that starts a new session of its own leaves the group; only
+a container or a systemd unit contains that.)
 """
 
 from __future__ import annotations
@@ -17,11 +17,17 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from personal_assistant.general.command_policy import CommandPolicy, refusal
 from personal_assistant.jobs.retry import PermanentError
+
+__all__ = ["CommandPolicy", "refusal", "run_command"]
+
+LEADER_POLL_SECONDS = 0.05
+PIPE_CLOSE_GRACE_SECONDS = 5.0
 
 
 class CommandNotAllowed(PermanentError):
-    """The program is not on PA_COMMAND_ALLOWLIST."""
+    """The argv is not allowed by the command policy."""
 
 
 class CommandNotFound(PermanentError):
@@ -34,18 +40,6 @@ class CommandFailed(PermanentError):
 
 class CommandTimedOut(PermanentError):
     """The command ran past its timeout and was killed."""
-
-
-def refusal(argv: list[str], allowlist: list[str]) -> str | None:
-    """Why ``argv`` may not run, or None if it may."""
-    if not argv or not argv[0]:
-        return "argv is empty: give the program and its arguments as a list"
-    if any("\x00" in arg for arg in argv):
-        return "argv contains a NUL character"
-    if argv[0] not in allowlist:
-        allowed = ", ".join(allowlist) if allowlist else "nothing (it is empty)"
-        return f"program {argv[0]!r} is not on PA_COMMAND_ALLOWLIST, which allows {allowed}"
-    return None
 
 
 @dataclass(frozen=True)
@@ -74,15 +68,28 @@ async def _tail(stream: asyncio.StreamReader | None, cap: int) -> Captured:
 
 
 def _kill_group(process: asyncio.subprocess.Process) -> None:
-    with contextlib.suppress(ProcessLookupError):  # already gone
+    # The group keeps the leader's pid as its id while any member lives, even after the
+    # leader exited and was reaped; once the group is empty, there is nothing to kill.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
 
 
+async def _leader_exit(process: asyncio.subprocess.Process) -> int:
+    """The program's exit status, as soon as it exits.
+
+    ``Process.wait`` also waits for the pipes to close, which a background child holding
+    them would put off until it ends.
+    """
+    while process.returncode is None:  # noqa: ASYNC110 - asyncio has no exit event for it
+        await asyncio.sleep(LEADER_POLL_SECONDS)
+    return process.returncode
+
+
 async def run_command(
-    argv: list[str], *, timeout_seconds: float, allowlist: list[str], output_cap: int
+    argv: list[str], *, timeout_seconds: float, policy: CommandPolicy, output_cap: int
 ) -> dict[str, Any]:
     """Run ``argv`` and return its exit status and output; raise if it does not exit 0."""
-    reason = refusal(argv, allowlist)
+    reason = refusal(argv, policy)
     if reason:
         raise CommandNotAllowed(reason)
     started = time.monotonic()
@@ -93,24 +100,30 @@ async def run_command(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
+            env=policy.environment(),
         )
     except OSError as exc:
         raise CommandNotFound(f"cannot start {argv[0]!r}: {exc.strerror or exc}") from None
+    reading = asyncio.gather(_tail(process.stdout, output_cap), _tail(process.stderr, output_cap))
     try:
         async with asyncio.timeout(timeout_seconds):
-            stdout, stderr = await asyncio.gather(
-                _tail(process.stdout, output_cap), _tail(process.stderr, output_cap)
-            )
-            code = await process.wait()
+            code = await _leader_exit(process)
+            # What the program left running in the background goes with it; the pipes
+            # then close, and what was written to them is still read.
+            _kill_group(process)
+            stdout, stderr = await reading
     except TimeoutError:
         raise CommandTimedOut(
             f"{argv[0]} ran past its {timeout_seconds:g} s timeout and was killed"
         ) from None
     finally:
-        # Timed out, or the job was cancelled: nothing the command started outlives it.
-        if process.returncode is None:
-            _kill_group(process)
-            await process.wait()
+        # Ended, timed out or cancelled: the group goes, whether its leader is alive or not.
+        _kill_group(process)
+        reading.cancel()
+        # A child that left the group may still hold the pipes: do not wait on it forever.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(PIPE_CLOSE_GRACE_SECONDS):
+                await process.wait()
     if code != 0:
         last = stderr.text.strip().splitlines()[-1:] or stdout.text.strip().splitlines()[-1:]
         detail = f": {last[0][:300]}" if last else ""

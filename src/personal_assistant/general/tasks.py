@@ -11,7 +11,7 @@ from typing import Any
 from procrastinate import JobContext
 from pydantic import Field, field_validator
 
-from personal_assistant.general.commands import refusal, run_command
+from personal_assistant.general.commands import CommandPolicy, refusal, run_command
 from personal_assistant.general.plugins import PluginNotFound, call_plugin, find_plugin
 from personal_assistant.jobs.declare import Domain, JSONResult, Payload
 from personal_assistant.jobs.retry import NO_RETRY
@@ -29,7 +29,7 @@ class RunCommandPayload(Payload):
     @classmethod
     def _allowed(cls, argv: list[str]) -> list[str]:
         # Checked when the job is deferred too, so a refused program never gets a job.
-        reason = refusal(argv, get_settings().command_allowlist)
+        reason = refusal(argv, CommandPolicy.from_settings(get_settings()))
         if reason:
             raise ValueError(reason)
         return argv
@@ -52,12 +52,12 @@ class CallPluginPayload(Payload):
 
 @domain.task(name="run_command", payload=RunCommandPayload, retry=NO_RETRY, timeout=3700)
 async def run_command_task(context: JobContext, payload: RunCommandPayload) -> JSONResult:
-    """Run an allow-listed program (argv, no shell) and return its exit status and output."""
+    """Run an allowed argv (no shell, minimal environment) and return its status and output."""
     settings = get_settings()
     return await run_command(
         payload.argv,
         timeout_seconds=min(payload.timeout_seconds, settings.command_timeout_max_seconds),
-        allowlist=settings.command_allowlist,
+        policy=CommandPolicy.from_settings(settings),
         output_cap=settings.command_output_max_bytes,
     )
 

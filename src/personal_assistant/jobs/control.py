@@ -1,4 +1,4 @@
-"""Operator actions on single jobs: retry and cancel."""
+"""Operator actions on jobs: retry and cancel one, cancel every waiting job of a filter."""
 
 from __future__ import annotations
 
@@ -26,6 +26,26 @@ CANCEL = text("SELECT procrastinate_cancel_job_v1(:id, :abort, false) AS id")
 
 RETRYABLE = ("failed", "cancelled", "aborted")
 
+# Waiting jobs of a queue and/or task (NULL: any). procrastinate's triggers record the
+# ``cancelled`` event of each job, as for a cancel by id.
+MATCHING = """
+    status = 'todo'
+    AND (CAST(:queue AS text) IS NULL OR queue_name = :queue)
+    AND (CAST(:task AS text) IS NULL OR task_name = :task)
+"""
+COUNT_WAITING = text(f"SELECT count(*) FROM procrastinate_jobs WHERE {MATCHING}")
+CANCEL_BATCH = text(
+    f"""
+    WITH batch AS (
+        SELECT id FROM procrastinate_jobs WHERE {MATCHING}
+         ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED
+    )
+    UPDATE procrastinate_jobs AS j SET status = 'cancelled'
+      FROM batch WHERE j.id = batch.id AND j.status = 'todo'
+    """
+)
+BATCH_SIZE = 1000
+
 
 async def retry_job(session: AsyncSession, job_id: int) -> str:
     """Put a finished-but-unsuccessful job back to ``todo``; return its new status."""
@@ -52,3 +72,33 @@ async def cancel_job(session: AsyncSession, job_id: int, *, abort: bool = False)
         raise BadInput(f"job {job_id} is {job.status} and cannot be cancelled{hint}")
     await session.execute(CANCEL, {"id": job_id, "abort": abort})
     return "aborting" if job.status == "doing" else "cancelled"
+
+
+async def count_waiting(session: AsyncSession, *, queue: str | None, task: str | None) -> int:
+    """How many ``todo`` jobs match the filter (None: any queue or task)."""
+    count: int = (await session.execute(COUNT_WAITING, {"queue": queue, "task": task})).scalar_one()
+    return count
+
+
+async def cancel_waiting(
+    session: AsyncSession,
+    *,
+    queue: str | None,
+    task: str | None,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Cancel every ``todo`` job of the filter, ``batch_size`` per statement; return how many.
+
+    One transaction (the caller's): all or nothing. Batches keep each statement short,
+    and a worker's fetch skips the rows being cancelled (SKIP LOCKED) rather than waiting.
+    """
+    if batch_size < 1:
+        raise BadInput("the batch size must be at least 1")
+    params = {"queue": queue, "task": task, "batch": batch_size}
+    cancelled = 0
+    while True:
+        result = await session.execute(CANCEL_BATCH, params)
+        done: int = result.rowcount  # type: ignore[attr-defined]
+        cancelled += done
+        if done == 0:
+            return cancelled

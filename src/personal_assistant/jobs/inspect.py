@@ -30,9 +30,9 @@ LIST_JOBS = text(
        AND (CAST(:task AS text) IS NULL OR job.task_name = :task)
      ORDER BY job.id DESC
      LIMIT :limit
-    """
+    """  # nosec B608: the interpolated pieces are constants
 )
-GET_JOB = text(f"SELECT {JOB_COLUMNS} FROM procrastinate_jobs job WHERE job.id = :id")
+GET_JOB = text(f"SELECT {JOB_COLUMNS} FROM procrastinate_jobs job WHERE job.id = :id")  # nosec B608: the column list is a constant
 EVENTS = text(
     "SELECT type::text AS type, at FROM procrastinate_events WHERE job_id = :id ORDER BY at, id"
 )

@@ -92,13 +92,13 @@ async def enforced(
 
 
 async def _take_slot(conn: psycopg.AsyncConnection[Any], limit: ConcurrencyLimit, key: str) -> None:
-    for slot in random.sample(range(limit.limit), limit.limit):
+    for slot in random.sample(range(limit.limit), limit.limit):  # nosec B311: jitter, not secrecy
         row = await (await conn.execute(TRY_SLOT, (SLOT_LOCK_CLASS, key, slot))).fetchone()
         if row and row[0]:
             return
     raise LimitReached(
         f"{limit.limit} job(s) already running for {key!r}",
-        delay_seconds=limit.retry_after_seconds * (1 + random.random()),
+        delay_seconds=limit.retry_after_seconds * (1 + random.random()),  # nosec B311: jitter, not secrecy
     )
 
 
@@ -115,7 +115,7 @@ async def _take_start(
             wait = max(float(free_in or 0.0), limit.min_retry_seconds)
             raise LimitReached(
                 f"{key!r} reached {limit.limit} starts per {limit.per_seconds:g} s",
-                delay_seconds=wait + random.random() * limit.min_retry_seconds,
+                delay_seconds=wait + random.random() * limit.min_retry_seconds,  # nosec B311: jitter, not secrecy
             )
         await conn.execute(RECORD_START, (key, job_id))
         await conn.execute(FORGET_OLD, params)

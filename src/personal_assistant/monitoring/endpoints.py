@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 
 from personal_assistant.errors import AssistantError
 from personal_assistant.logs import log_fields
+from personal_assistant.monitoring.coalesce import Coalesced
 from personal_assistant.monitoring.http import Handler, HttpServer, Response, json_response
 from personal_assistant.monitoring.metrics import database_registry, render, worker_registry
 from personal_assistant.monitoring.readiness import (
@@ -46,10 +47,13 @@ class CannotServe(AssistantError):
 
 
 def metrics_handler(registry: CollectorRegistry) -> Handler:
+    # The collector blocks on the database: keep it off the event loop. One scrape at a
+    # time, shared by the requests that arrive meanwhile (see ``coalesce``); never older
+    # than the request, so a scrape tells the database as it is.
+    scrape: Coalesced[bytes] = Coalesced(lambda: asyncio.to_thread(render, registry))
+
     async def metrics() -> Response:
-        # The collector blocks on the database: keep it off the event loop.
-        body = await asyncio.to_thread(render, registry)
-        return Response(200, body, CONTENT_TYPE_LATEST)
+        return Response(200, await scrape.get(), CONTENT_TYPE_LATEST)
 
     return metrics
 
@@ -59,8 +63,12 @@ async def healthz() -> Response:
     return json_response(200, {"alive": True, "pid": os.getpid(), "workers": workers})
 
 
+# Readiness is polled by orchestrators: an answer a second old is as good.
+_readiness = Coalesced(readiness, ttl=1.0)
+
+
 async def readyz() -> Response:
-    ready, report = await readiness()
+    ready, report = await _readiness.get()
     return json_response(200 if ready else 503, report)
 
 

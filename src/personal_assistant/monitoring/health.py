@@ -4,7 +4,8 @@ Each check is ``ok``, ``warn`` (worth a look, not broken) or ``fail`` (broken: t
 command exits non-zero). Failing: database unreachable, schema not at head or drifted,
 no live worker, an open circuit breaker, a scheduler heartbeat older than
 ``PA_SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS``. Warnings: stale worker rows, stalled jobs
-(the rescue requeues them within a minute), half-open breakers, a backlog older than
+(the rescue requeues them within a minute), half-open breakers, paused queues, a
+worker's resource guard holding heavy queues back, a backlog older than
 ``PA_ALERT_OLDEST_TODO_SECONDS``, no scheduler heartbeat yet, SMTP not configured.
 """
 
@@ -23,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from personal_assistant.db import migrate
 from personal_assistant.db.session import raw_connection, session_scope
 from personal_assistant.errors import AssistantError
+from personal_assistant.jobs.queue_control import QueueControl, queue_controls
+from personal_assistant.jobs.resource_guard import WorkerGuardState, live_guard_states
 from personal_assistant.monitoring.heartbeat import latest_heartbeat
 from personal_assistant.monitoring.snapshot import Snapshot, read_snapshot_async
 from personal_assistant.settings import Settings
@@ -77,6 +80,7 @@ async def health_report(settings: Settings) -> HealthReport:
         backlog_check(snapshot, settings.alert_oldest_todo_seconds),
         breakers_check(snapshot),
         await _scheduler_check(settings.scheduler_heartbeat_max_age_seconds, timeout),
+        *await _flow_checks(timeout),
         smtp_check(settings),
     ]
     return HealthReport(checks)
@@ -150,6 +154,37 @@ async def _scheduler_check(max_age: float, step_seconds: float) -> Check:
     if age > max_age:
         return Check("scheduler", "fail", f"last heartbeat {age:.0f} s ago (limit {max_age:g} s)")
     return Check("scheduler", "ok", f"last heartbeat {age:.0f} s ago")
+
+
+async def _flow_checks(step_seconds: float) -> list[Check]:
+    try:
+        async with asyncio.timeout(step_seconds * 2), session_scope() as session:
+            controls = await queue_controls(session)
+            guards = await live_guard_states(session)
+    except DatabaseErrors as exc:
+        return [Check("queues", "fail", f"cannot read queue controls: {_first_line(exc)}")]
+    return [paused_check(list(controls.values())), guard_check(guards)]
+
+
+def paused_check(controls: list[QueueControl]) -> Check:
+    paused = [c for c in controls if c.paused]
+    if not paused:
+        return Check("paused queues", "ok", "none")
+    detail = "; ".join(
+        f"{c.queue} by {c.paused_by or '?'}" + (f": {c.pause_reason}" if c.pause_reason else "")
+        for c in paused
+    )
+    return Check("paused queues", "warn", detail)
+
+
+def guard_check(guards: list[WorkerGuardState]) -> Check:
+    engaged = [g for g in guards if g.held_queues]
+    if not engaged:
+        return Check("resource guard", "ok", f"not engaged ({len(guards)} worker(s) guarding)")
+    detail = "; ".join(
+        f"worker {g.worker_name or g.worker_id} holds back {g.detail}" for g in engaged
+    )
+    return Check("resource guard", "warn", detail)
 
 
 async def _statement_timeout(session: AsyncSession, seconds: float) -> None:

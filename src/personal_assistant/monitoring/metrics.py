@@ -10,6 +10,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, generate_latest
 
 from personal_assistant.jobs.metrics import JOB_DURATION, JOBS
+from personal_assistant.jobs.resource_guard import GUARD_ENGAGED
 from personal_assistant.monitoring.collector import DatabaseCollector
 
 
@@ -18,6 +19,7 @@ def worker_registry() -> CollectorRegistry:
     registry = database_registry()
     registry.register(JOBS)
     registry.register(JOB_DURATION)
+    registry.register(GUARD_ENGAGED)
     return registry
 
 

@@ -3,7 +3,7 @@
 The email channel hands the message to the email outbox in the delivery's transaction,
 so it is queued exactly once. The webhook channel is behind the "webhook" breaker; its
 receiver can de-duplicate on ``X-PA-Notification-Id`` (a POST whose answer was lost is
-sent again).
+sent again) and refuse a request whose signed ``X-PA-Timestamp`` is old (a replay).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -24,6 +25,7 @@ from personal_assistant.logs import log_fields
 from personal_assistant.notifications.models import Notification
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.settings import get_settings
+from personal_assistant.transport import warn_if_cleartext
 
 logger = logging.getLogger("personal_assistant.notifications")
 
@@ -85,9 +87,12 @@ async def send_email(session: AsyncSession, row: Notification) -> None:
         raise PermanentError(f"the email outbox refused the notification: {exc}") from None
 
 
-def signature(secret: str, body: bytes) -> str:
-    """The ``X-PA-Signature`` header's value: ``sha256=<hex HMAC-SHA256 of the body>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``X-PA-Signature`` header's value: ``sha256=<hex HMAC-SHA256>`` of
+    ``<timestamp>.<body>``. Signing the time (sent in ``X-PA-Timestamp``) lets a receiver
+    refuse an old request replayed to it; the body alone could be replayed forever."""
+    signed = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def webhook_body(row: Notification) -> bytes:
@@ -109,11 +114,16 @@ async def send_webhook(session: AsyncSession, row: Notification) -> None:
     if settings.notify_webhook_secret is None:
         raise NotConfigured("PA_NOTIFY_WEBHOOK_SECRET is not set; webhooks are always signed")
     url = settings.notify_webhook_url
+    warn_if_cleartext(url, "the notification webhook", logger)
     body = webhook_body(row)
+    # Each attempt is signed at its own time: a retry is not a replay.
+    timestamp = int(time.time())
+    secret = settings.notify_webhook_secret.get_secret_value()
     headers = {
         "Content-Type": "application/json",
         "X-PA-Notification-Id": str(row.id),
-        "X-PA-Signature": signature(settings.notify_webhook_secret.get_secret_value(), body),
+        "X-PA-Timestamp": str(timestamp),
+        "X-PA-Signature": signature(secret, timestamp, body),
     }
 
     async def post() -> None:

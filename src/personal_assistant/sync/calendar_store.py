@@ -34,7 +34,7 @@ UPDATE_CONFLICTS = text(
     UPDATE calendar_events e SET conflicts = coalesce(counts.n, 0)
       FROM calendar_events self LEFT JOIN counts ON counts.id = self.id
      WHERE e.id = self.id AND e.conflicts <> coalesce(counts.n, 0)
-    """
+    """  # nosec B608: the interpolated pieces are constants
 )
 CONFLICT_PAIRS = text(
     f"""
@@ -45,7 +45,7 @@ CONFLICT_PAIRS = text(
         ON a.id < b.id AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
      ORDER BY greatest(a.starts_at, b.starts_at), a.id, b.id
      LIMIT :limit
-    """
+    """  # nosec B608: the interpolated pieces are constants
 )
 
 

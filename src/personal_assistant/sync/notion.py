@@ -37,6 +37,7 @@ from personal_assistant.jobs.retry import PermanentError
 from personal_assistant.logs import log_fields
 from personal_assistant.resilience.breaker import BreakerPolicy, call_through
 from personal_assistant.sync.models import NotionPage
+from personal_assistant.transport import warn_if_cleartext
 
 logger = logging.getLogger("personal_assistant.sync")
 
@@ -111,6 +112,7 @@ async def sync_notion(
         return report
     if not token:
         raise NotionNotConfigured("PA_NOTION_TOKEN is not set; it is needed to read databases")
+    warn_if_cleartext(base_url, "the Notion token", logger)
     async with httpx.AsyncClient() as http:
         client = AsyncClient(
             client=http,

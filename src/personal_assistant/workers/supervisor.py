@@ -24,7 +24,7 @@ import psycopg
 from procrastinate import App
 
 from personal_assistant.db.url import database_url
-from personal_assistant.errors import BadInput
+from personal_assistant.errors import BadInput, EmbeddedDatabaseError, describe_error
 from personal_assistant.jobs.app import get_app
 from personal_assistant.logs import log_fields
 from personal_assistant.monitoring.endpoints import worker_endpoints
@@ -60,6 +60,27 @@ async def _postmaster_started_at(url: str, connect_timeout: float) -> datetime:
         return started
 
 
+async def resolve_database_url(stop: asyncio.Event) -> str | None:
+    """The database's URL once it can be had (None if stopping).
+
+    Without DATABASE_URL this starts the embedded server, which fails while a previous
+    one is still shutting down: the worker waits, as it does after a restart.
+    """
+    delay = 0.5
+    logged = False
+    while not stop.is_set():
+        try:
+            return await asyncio.to_thread(database_url)
+        except (EmbeddedDatabaseError, psycopg.Error, OSError) as exc:
+            if not logged:  # once per outage, like wait_for_database
+                logged = True
+                _log_unreachable(exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 5.0)
+    return None
+
+
 async def wait_for_database(url: str, stop: asyncio.Event) -> datetime | None:
     """Block until the database answers; return its start time (None if stopping).
 
@@ -89,7 +110,7 @@ async def wait_for_database(url: str, stop: asyncio.Event) -> datetime | None:
 
 
 def _log_unreachable(exc: BaseException) -> None:
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    detail = describe_error(exc)
     if get_settings().database_url is None:
         hint = (
             "the embedded PostgreSQL server is not running (stopped by `pa-tasks db stop`?); "
@@ -112,7 +133,7 @@ async def watch_database(url: str, started_at: datetime, interval: float) -> Non
         try:
             now_started = await _postmaster_started_at(url, connect_timeout=interval + 3)
         except (psycopg.Error, OSError) as exc:
-            raise DatabaseChanged(f"database lost: {exc}") from exc
+            raise DatabaseChanged(f"database lost: {describe_error(exc)}") from exc
         if now_started != started_at:
             raise DatabaseChanged("database restarted")
 
@@ -128,8 +149,8 @@ async def run_supervised(config: WorkerConfig, stop: asyncio.Event | None = None
 
 async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
     app = get_app()
-    url = database_url()
-    while not stop.is_set():
+    url = await resolve_database_url(stop)
+    while url is not None and not stop.is_set():
         started_at = await wait_for_database(url, stop)
         if started_at is None:
             break
@@ -144,7 +165,7 @@ async def _supervise(config: WorkerConfig, stop: asyncio.Event) -> None:
             async with app.open_async():
                 reason = await _run_until_restart(app, config, url, started_at, stop)
         except Exception as exc:  # the database vanished mid-way: restart
-            reason = f"{type(exc).__name__}: {exc}"
+            reason = f"{type(exc).__name__}: {describe_error(exc)}"
         if not stop.is_set():
             logger.warning(
                 "worker loop ended (%s); restarting",
@@ -190,10 +211,10 @@ async def _run_until_restart(
 def _reason(worker: asyncio.Task[None], watchdog: asyncio.Task[None], stop: asyncio.Event) -> str:
     if stop.is_set():
         return "stop requested"
-    if watchdog.done() and not watchdog.cancelled() and watchdog.exception():
-        return str(watchdog.exception())
-    if worker.done() and not worker.cancelled() and worker.exception():
-        return f"worker failed: {worker.exception()}"
+    for task, prefix in ((watchdog, ""), (worker, "worker failed: ")):
+        error = task.exception() if task.done() and not task.cancelled() else None
+        if error is not None:
+            return prefix + describe_error(error)
     return "worker returned"
 
 

@@ -7,6 +7,9 @@
   and at least every ``RECHECK_SECONDS`` (retries are scheduled by an UPDATE, which
   notifies nobody). Each look covers everything due since the previous one, so a job
   that fell due between two looks still wakes the loop.
+- Flow control: jobs are claimed through ``jobs.fetch`` (pauses, priority ageing), only
+  from queues the ``jobs.flow`` gate allows (scaled concurrency, resource guard). The
+  listener also hears ``queue_controls`` changes, so a pause or scale applies at once.
 - Results: the JSON result the middleware prepared is written in the same statement
   that marks the job succeeded: one round trip, and a result exists exactly when its
   job succeeded.
@@ -23,19 +26,27 @@ tests cover the behaviour.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
-from procrastinate import job_context, jobs
+from procrastinate import job_context, jobs, utils
+from procrastinate.manager import get_channel_for_queues
 from procrastinate.worker import Worker
 from psycopg.types.json import Jsonb
 
 from personal_assistant.db.url import database_url
+from personal_assistant.jobs import queue_control
 from personal_assistant.jobs.failures import FailedAttempt, describe_failure, secret_values
+from personal_assistant.jobs.fetch import fetch_job
+from personal_assistant.jobs.flow import FetchFilter, FlowControl, Wait
 from personal_assistant.jobs.retry import RescheduleError
 from personal_assistant.monitoring.endpoints import worker_side_task
 from personal_assistant.monitoring.readiness import listen_probe
+from personal_assistant.settings import get_settings
 
 logger = logging.getLogger("personal_assistant.worker")
 
@@ -85,22 +96,131 @@ class AssistantWorker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._schedule_changed = asyncio.Event()
+        self._slot_freed = asyncio.Event()
+        self._settings = get_settings()
+        self.flow = FlowControl(
+            self.app.connector,
+            self._settings,
+            concurrency=self.concurrency,
+            queues=self.queues,
+            worker_name=self.worker_name,
+            changed=self._flow_changed,
+        )
+
+    def _flow_changed(self) -> None:
+        self._slot_freed.set()
+        self._new_job_event.set()
         self._failures: dict[int, FailedAttempt] = {}
         self._secrets: list[str] | None = None
 
     async def _handle_notification(self, *, channel: str, notification: Any) -> None:
         await super()._handle_notification(channel=channel, notification=notification)
-        if notification.get("type") == "job_inserted":
+        if notification.get("type") == queue_control.NOTIFICATION_TYPE:
+            self.flow.notified()
+        elif notification.get("type") == "job_inserted":
             self._schedule_changed.set()
             self._knock()  # procrastinate's own wake-up may land mid-fetch and be lost
         listen_probe.observe(notification)  # /readyz proves LISTEN works by a round trip
 
+    async def _run_loop(self) -> None:
+        self.flow.gate.running.clear()
+        # Scaled concurrency and the guard hold from the first fetch (pauses, in the fetch).
+        await self.flow.refresh_controls()
+        await self.flow.check_resources()
+        await super()._run_loop()  # type: ignore[no-untyped-call]
+
     def _start_side_tasks(self) -> list[asyncio.Task[Any]]:
-        side_tasks: list[asyncio.Task[Any]] = super()._start_side_tasks()
+        listen, self.listen_notify = self.listen_notify, False
+        try:
+            side_tasks: list[asyncio.Task[Any]] = super()._start_side_tasks()
+        finally:
+            self.listen_notify = listen
+        if listen:
+            side_tasks.append(asyncio.create_task(self._listen(), name="listener"))
+        side_tasks.append(asyncio.create_task(self.flow.watch_controls(), name="queue_controls"))
+        if self.flow.guard.thresholds:
+            # Only a task that never returns: procrastinate stops watching its side tasks
+            # once any of them ends.
+            side_tasks.append(
+                asyncio.create_task(
+                    self.flow.watch_resources(lambda: self.worker_id), name="resource_guard"
+                )
+            )
         side_tasks.append(asyncio.create_task(self._wake_when_due(), name="due_timer"))
         # Registers the worker for /readyz and serves HTTP when PA_WORKER_HTTP_PORT is set.
         side_tasks.append(asyncio.create_task(worker_side_task(self), name="monitoring"))
         return side_tasks
+
+    async def _listen(self) -> None:
+        """procrastinate's listener, also on the queue-control channel (one connection)."""
+
+        async def on_notification(channel: str, payload: str) -> None:
+            await self._handle_notification(channel=channel, notification=json.loads(payload))
+
+        channels = [*get_channel_for_queues(self.queues), queue_control.CHANNEL]
+        await self.app.connector.listen_notify(on_notification=on_notification, channels=channels)
+
+    async def _fetch_and_process_jobs(self) -> None:
+        """procrastinate's loop, with the gate of ``jobs.flow`` in place of one semaphore."""
+        while not self._stop_event.is_set():
+            choice = self.flow.gate.choose(self.queues)
+            if choice == Wait.FOR_SLOT:
+                self._slot_freed.clear()
+                await utils.wait_any(self._slot_freed.wait(), self._stop_event.wait())
+                continue
+            if not isinstance(choice, FetchFilter):  # every queue paused or held back
+                self._new_job_event.clear()
+                break
+            assert self.worker_id is not None
+            try:
+                job = await fetch_job(
+                    self.app.connector,
+                    worker_id=self.worker_id,
+                    include=choice.include,
+                    exclude=choice.exclude,
+                    ageing_seconds=self._settings.priority_ageing_seconds,
+                )
+            finally:
+                self._new_job_event.clear()
+            if job is None:
+                break
+            self._start_job(job)  # even when stopping: claimed, so run it (as procrastinate)
+
+    def _start_job(self, job: jobs.Job) -> None:
+        job_id = job.id
+
+        def abort_reason() -> job_context.AbortReason | None:
+            return self._job_ids_to_abort.get(job_id) if job_id else None
+
+        context = job_context.JobContext(
+            app=self.app,
+            worker_name=self.worker_name,
+            worker_queues=self.queues,
+            additional_context=self.additional_context.copy() if self.additional_context else {},
+            job=job,
+            abort_reason=abort_reason,
+            start_timestamp=time.time(),
+        )
+        task = asyncio.create_task(
+            self._process_job(context), name=f"process job {job.task_name}[{job.id}]"
+        )
+        self._running_jobs[task] = context
+        self.flow.gate.running[job.queue] += 1
+
+        def on_job_complete(done: asyncio.Task[Any]) -> None:
+            del self._running_jobs[done]
+            self.flow.gate.running[job.queue] -= 1
+            # A queue skipped for want of a slot may have jobs waiting: look again.
+            self._slot_freed.set()
+            self._new_job_event.set()
+
+        task.add_done_callback(on_job_complete)
+
+    async def _shutdown(self, side_tasks: list[asyncio.Task[Any]]) -> None:
+        worker_id = self.worker_id
+        await super()._shutdown(side_tasks)
+        with contextlib.suppress(Exception):  # the row is ignored once the worker is gone
+            await self.flow.forget(worker_id)
 
     async def _next_due(self, since: datetime | None) -> tuple[datetime, float | None]:
         """When this look happened, and the seconds until the first job due after ``since``.

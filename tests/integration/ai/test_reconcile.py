@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from personal_assistant.ai import lifecycle
 from personal_assistant.ai.deferral import iso
 from personal_assistant.ai.reconcile import reconcile_due_tasks
 from personal_assistant.db.session import dispose_engine, session_scope
 from tests.support.db import query, scalar
+from tests.support.reset import reset_process_caches
 
 
 async def _due_task(database_url: str) -> tuple[int, datetime, int]:
@@ -48,8 +51,10 @@ async def test_a_task_whose_job_was_deleted_gets_a_new_one(database_url: str) ->
 
 
 async def test_a_run_whose_job_died_for_good_fails_and_the_task_moves_on(
-    database_url: str,
+    database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PA_AI_MIN_INTERVAL_SECONDS", "1")  # every 20 seconds
+    reset_process_caches()
     async with session_scope() as session:
         task = await lifecycle.create_task(
             session, user_id="ada", title="t", instructions="i", schedule="every 20 seconds"

@@ -62,6 +62,7 @@ def test_run_command_runs_allowed_programs_only(
     worker_allows = f"{sys.executable},sleep,false"
     # This process may defer `touch`; the worker does not allow it and must not run it.
     monkeypatch.setenv("PA_COMMAND_ALLOWLIST", worker_allows + ",touch")
+    monkeypatch.setenv("PA_COMMAND_ALLOW_INTERPRETERS", "true")  # python prints the output
     reset_process_caches()
     marker = tmp_path / "touched"
     noisy = "import sys; print('x' * 5000); print('the end', file=sys.stderr)"
@@ -72,7 +73,11 @@ def test_run_command_runs_allowed_programs_only(
 
     running = worker(
         tmp_path,
-        {"PA_COMMAND_ALLOWLIST": worker_allows, "PA_COMMAND_OUTPUT_MAX_BYTES": "100"},
+        {
+            "PA_COMMAND_ALLOWLIST": worker_allows,
+            "PA_COMMAND_OUTPUT_MAX_BYTES": "100",
+            "PA_COMMAND_ALLOW_INTERPRETERS": "true",
+        },
     )
     try:
         for job_id in (ok, slow, failing, refused):
@@ -96,6 +101,33 @@ def test_run_command_runs_allowed_programs_only(
     assert "sleep ran past its 1 s timeout and was killed" in log
     assert "false exited with status 1" in log
     assert "program 'touch' is not on PA_COMMAND_ALLOWLIST" in log
+
+
+def test_the_worker_keeps_its_secrets_from_commands(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PA_COMMAND_ALLOWLIST", "printenv,sh")
+    reset_process_caches()
+    job_id = defer_job(run_command_task, {"argv": ["printenv"]})
+    refused = run_cli("defer", "run_command", "--args", '{"argv": ["sh", "-c", "id"]}')
+    assert refused.code == 2 and "runs any code it is given" in refused.err
+
+    running = worker(
+        tmp_path,
+        {
+            "PA_COMMAND_ALLOWLIST": "printenv,sh",
+            "PA_SMTP_PASSWORD": "smtp-secret",
+            "PA_LLM_API_KEY": "llm-secret",
+            "PA_NOTIFY_WEBHOOK_SECRET": "hook-secret",
+        },
+    )
+    try:
+        wait_for(lambda: finished(database_url, job_id), 20, "the printenv job")
+    finally:
+        running.terminate()
+    stdout = result_of(database_url, job_id)["stdout"]
+    assert {line.split("=", 1)[0] for line in stdout.splitlines()} <= {"PATH", "HOME", "LANG", "TZ"}
+    assert "secret" not in stdout and "DATABASE_URL" not in stdout and "pa_test_" not in stdout
 
 
 def test_a_program_not_allowed_is_refused_at_defer_time(database_url: str) -> None:

@@ -79,6 +79,8 @@ async def test_health_names_what_is_broken(database_url: str, tmp_path: Path) ->
             "breakers": "ok",
             "scheduler": "ok",
             "smtp": "warn",  # PA_SMTP_HOST is not set here
+            "paused queues": "ok",
+            "resource guard": "ok",
         }
 
         open_breaker(database_url, "smtp")

@@ -1,0 +1,163 @@
+"""Flow control: stored queue pauses and concurrency, workers' resource-guard state, and
+the fetch that honours pauses and ages priorities.
+
+Revision ID: 0012_queue_controls
+Revises: 0011_job_errors
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012_queue_controls"
+down_revision: str | Sequence[str] | None = "0011_job_errors"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# A job is eligible when it waits in one of the wanted queues, is due, its queue is not
+# paused, and procrastinate's lock rule lets it start (same rule as
+# procrastinate_fetch_job_v2).
+ELIGIBLE = """
+    j.status = 'todo'
+    AND (include_queues IS NULL OR j.queue_name = ANY(include_queues))
+    AND (exclude_queues IS NULL OR NOT j.queue_name = ANY(exclude_queues))
+    AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
+    AND NOT EXISTS (
+        SELECT 1 FROM queue_controls qc WHERE qc.queue = j.queue_name AND qc.paused
+    )
+    AND NOT EXISTS (
+        SELECT 1 FROM procrastinate_jobs AS other
+         WHERE j.lock IS NOT NULL AND other.lock = j.lock
+           AND (other.status = 'doing'
+                OR (other.status = 'todo'
+                    AND (other.priority > j.priority
+                         OR (other.priority = j.priority AND other.id < j.id))))
+    )
+"""
+
+FETCH_FUNCTION = f"""
+CREATE FUNCTION pa_fetch_job(
+    include_queues character varying[],
+    exclude_queues character varying[],
+    p_worker_id bigint,
+    ageing_seconds double precision
+)
+    RETURNS procrastinate_jobs
+    LANGUAGE plpgsql
+AS $$
+-- Each priority level offers its next job (lowest id); that job counts one priority
+-- higher per ageing_seconds it has waited (since it was due, or deferred). Levels are
+-- walked with the priority index, so the cost grows with the number of levels, not jobs.
+DECLARE
+    candidate record;
+    picked_id bigint;
+    found_job procrastinate_jobs;
+BEGIN
+    IF ageing_seconds > 0 THEN
+        FOR candidate IN
+            WITH RECURSIVE levels(p) AS (
+                (SELECT priority FROM procrastinate_jobs
+                  WHERE status = 'todo' ORDER BY priority DESC LIMIT 1)
+                UNION ALL
+                SELECT (SELECT priority FROM procrastinate_jobs
+                         WHERE status = 'todo' AND priority < levels.p
+                         ORDER BY priority DESC LIMIT 1)
+                  FROM levels WHERE levels.p IS NOT NULL
+            ), heads AS (
+                SELECT head.id, head.priority, head.waiting_since
+                  FROM levels
+                  CROSS JOIN LATERAL (
+                    SELECT j.id, j.priority,
+                           COALESCE(j.scheduled_at,
+                                    (SELECT min(e.at) FROM procrastinate_events e
+                                      WHERE e.job_id = j.id AND e.type = 'deferred'),
+                                    now()) AS waiting_since
+                      FROM procrastinate_jobs AS j
+                     WHERE j.priority = levels.p AND {ELIGIBLE}
+                     ORDER BY j.id LIMIT 1
+                  ) AS head
+                 WHERE levels.p IS NOT NULL
+            )
+            SELECT id FROM heads
+             ORDER BY priority + floor(
+                        GREATEST(EXTRACT(EPOCH FROM now() - waiting_since), 0) / ageing_seconds
+                      ) DESC,
+                      priority DESC, id ASC
+        LOOP
+            SELECT id INTO picked_id FROM procrastinate_jobs
+             WHERE id = candidate.id AND status = 'todo'
+               FOR UPDATE SKIP LOCKED;
+            EXIT WHEN picked_id IS NOT NULL;
+        END LOOP;
+    END IF;
+
+    IF picked_id IS NULL THEN
+        -- No ageing, or other workers hold every head: procrastinate's own order.
+        SELECT j.id INTO picked_id FROM procrastinate_jobs AS j
+         WHERE {ELIGIBLE}
+         ORDER BY j.priority DESC, j.id ASC LIMIT 1
+           FOR UPDATE OF j SKIP LOCKED;
+    END IF;
+
+    IF picked_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    UPDATE procrastinate_jobs SET status = 'doing', worker_id = p_worker_id
+     WHERE id = picked_id
+    RETURNING * INTO found_job;
+    RETURN found_job;
+END;
+$$;
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "queue_controls",
+        sa.Column("queue", sa.String(length=128), nullable=False),
+        sa.Column("paused", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("paused_by", sa.String(length=200), nullable=True),
+        sa.Column("pause_reason", sa.Text(), nullable=True),
+        sa.Column("concurrency", sa.Integer(), nullable=True),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("updated_by", sa.String(length=200), nullable=True),
+        sa.CheckConstraint(
+            "concurrency IS NULL OR concurrency > 0",
+            name=op.f("ck_queue_controls_concurrency_positive"),
+        ),
+        sa.PrimaryKeyConstraint("queue", name=op.f("pk_queue_controls")),
+    )
+    op.create_table(
+        "worker_resource_guards",
+        sa.Column("worker_id", sa.BigInteger(), nullable=False),
+        sa.Column("worker_name", sa.String(length=200), nullable=True),
+        sa.Column("held_queues", sa.Text(), server_default="", nullable=False),
+        sa.Column("detail", sa.Text(), server_default="", nullable=False),
+        sa.Column(
+            "changed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("worker_id", name=op.f("pk_worker_resource_guards")),
+    )
+    op.execute(FETCH_FUNCTION)
+
+
+def downgrade() -> None:
+    op.execute(
+        "DROP FUNCTION pa_fetch_job(character varying[], character varying[], bigint,"
+        " double precision)"
+    )
+    op.drop_table("worker_resource_guards")
+    op.drop_table("queue_controls")

@@ -1,0 +1,43 @@
+"""The one place a worker claims its next job.
+
+``pa_fetch_job`` (alembic revision 0012) is procrastinate's fetch plus two rules: a job of
+a paused queue is never taken, and a waiting job counts one priority higher per
+``PA_PRIORITY_AGEING_SECONDS`` waited, so a stream of urgent jobs cannot starve the rest.
+The worker narrows the queues further (``include``/``exclude``) for its own reasons:
+queues at their scaled concurrency, or held back by its resource guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from procrastinate import jobs
+
+FETCH_JOB = """
+SELECT id, status, task_name, priority, lock, queueing_lock, args, scheduled_at,
+       queue_name, attempts, worker_id
+  FROM pa_fetch_job(%(include)s::varchar[], %(exclude)s::varchar[], %(worker_id)s,
+                    %(ageing_seconds)s)
+"""
+
+
+async def fetch_job(
+    connector: Any,
+    *,
+    worker_id: int,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    ageing_seconds: float,
+) -> jobs.Job | None:
+    """Mark the next eligible job ``doing`` for ``worker_id`` and return it, or None."""
+    row = await connector.execute_query_one_async(
+        FETCH_JOB,
+        include=list(include) if include is not None else None,
+        exclude=list(exclude) if exclude else None,
+        worker_id=worker_id,
+        ageing_seconds=ageing_seconds,
+    )
+    if row["id"] is None:
+        return None
+    return jobs.Job.from_row(row)
