@@ -112,18 +112,59 @@ def table(results: Results, table_rows: list[Row]) -> list[str]:
                 _spread(bare, row),
             ]
         )
+    return _render(header, body, text_columns=2)
+
+
+def _render(header: list[str], body: list[list[str]], text_columns: int) -> list[str]:
+    """A Markdown table, padded so it also reads well in a terminal."""
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
     def render(cells: list[str]) -> str:
         padded = [
-            cell.ljust(width) if i < 2 else cell.rjust(width)
+            cell.ljust(width) if i < text_columns else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
         ]
         return "| " + " | ".join(padded) + " |"
 
     rule = (
         "|"
-        + "|".join("-" * (w + 1) + ":" if i >= 2 else "-" * (w + 2) for i, w in enumerate(widths))
+        + "|".join(
+            "-" * (w + 1) + ":" if i >= text_columns else "-" * (w + 2)
+            for i, w in enumerate(widths)
+        )
         + "|"
     )
     return [render(header), rule, *(render(line) for line in body)]
+
+
+# The peers' columns, in order; the first is the system the product replaces.
+PEERS = ("celery+redis", "pgqueuer")
+PEER_ROWS = (("drain", "jobs/s", 1.0, 0, max), ("drain:cpu", "ms/job", 1000.0, 3, min))
+
+
+def peers_table(results: Results, drain_jobs: int) -> list[str]:
+    """Drain beside the peers: each figure's ratio to Celery + Redis, and to the best
+    Python PostgreSQL queue measured (bare procrastinate or pgqueuer)."""
+    header = ["figure", "unit", "project", "bare", *PEERS, "project/celery", "project/best PG"]
+    body: list[list[str]] = []
+    for figure, unit, scale, digits, best in PEER_ROWS:
+        medians = {
+            label: statistics.median(values)
+            for label in ("project", "bare", *PEERS)
+            if (values := results.values(label, figure))
+        }
+        if len(medians) < 4:
+            continue
+        row = Row(figure, unit, figure, figure, scale, digits)
+        best_pg = best(medians["bare"], medians["pgqueuer"])
+        label = f"drain {drain_jobs:,} no-op jobs" if figure == "drain" else "drain, CPU per job"
+        body.append(
+            [
+                label,
+                unit,
+                *(_number(medians[name], row) for name in ("project", "bare", *PEERS)),
+                _ratio(medians["project"], medians["celery+redis"]),
+                _ratio(medians["project"], best_pg),
+            ]
+        )
+    return _render(header, body, text_columns=2)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +32,7 @@ sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 import machine
 import measures
+import peers
 import report
 from measures import WorkerSettings, progress
 from targets import Target, bare_target, project_target
@@ -54,6 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ahead", type=float, default=2.0, help="seconds scheduled ahead")
     parser.add_argument(
         "--concurrency", type=int, help="worker concurrency (default: the product's, all queues)"
+    )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also drain with Celery + Redis and pgqueuer in the same run (see peers.py)",
     )
     args = parser.parse_args(argv)
     if args.runs < 1 or args.drain_jobs < 1 or args.latency_jobs < 2 or args.scheduled_jobs < 2:
@@ -174,8 +182,31 @@ class Recorder:
         progress(f"    {label:<7} {figure:<20} {', '.join(shown)}")
 
 
+@dataclass(frozen=True)
+class PeerServers:
+    """Where the peers run: the same PostgreSQL server, and a throwaway Redis."""
+
+    admin_url: str
+    redis_url: str
+
+
+def drain_peers(jobs: int, servers: PeerServers, record: Recorder, flip: bool) -> None:
+    drains = [
+        (peers.CELERY, lambda: peers.drain_celery(servers.redis_url, jobs)),
+        (peers.PGQUEUER, lambda: peers.drain_pgqueuer(servers.admin_url, jobs)),
+    ]
+    for label, drain in reversed(drains) if flip else drains:
+        drained = drain()
+        record.rate(label, "drain", drained["rate"])
+        record.value(label, "drain:cpu", drained["cpu_per_job"], "ms/job", 1000)
+
+
 async def one_run(
-    args: argparse.Namespace, pair: tuple[Target, Target], worker: WorkerSettings, record: Recorder
+    args: argparse.Namespace,
+    pair: tuple[Target, Target],
+    worker: WorkerSettings,
+    record: Recorder,
+    servers: PeerServers | None,
 ) -> None:
     """Every figure once for both apps, in the order of ``pair``."""
     paths = [
@@ -193,6 +224,9 @@ async def one_run(
         drained = await measures.drain(target, worker, args.drain_jobs)
         record.rate(target.label, "drain", drained.rate)
         record.value(target.label, "drain:cpu", drained.cpu_per_job, "ms/job", 1000)
+    if servers is not None:
+        flip = pair[0].label == "bare"
+        await asyncio.to_thread(drain_peers, args.drain_jobs, servers, record, flip)
     for target in pair:
         samples = await measures.pickup_latencies(
             target, worker, args.latency_jobs, args.latency_pause
@@ -204,25 +238,33 @@ async def one_run(
 
 
 async def benchmark(
-    args: argparse.Namespace, project: Target, bare: Target, worker: WorkerSettings
+    args: argparse.Namespace,
+    project: Target,
+    bare: Target,
+    worker: WorkerSettings,
+    servers: PeerServers | None,
 ) -> report.Results:
     results = report.Results()
     for run in range(args.runs):
         # Which app goes first flips every run, so slow drift favours neither.
         pair = (project, bare) if run % 2 == 0 else (bare, project)
         progress(f"run {run + 1}/{args.runs} ({pair[0].label} first)")
-        await one_run(args, pair, worker, Recorder(results))
+        await one_run(args, pair, worker, Recorder(results), servers)
     return results
 
 
 async def run_both(
-    args: argparse.Namespace, project: Target, bare: Target, worker: WorkerSettings
+    args: argparse.Namespace,
+    project: Target,
+    bare: Target,
+    worker: WorkerSettings,
+    servers: PeerServers | None,
 ) -> report.Results:
     from personal_assistant.db.session import dispose_engine
 
     try:
         async with project.app.open_async(), bare.app.open_async():
-            return await benchmark(args, project, bare, worker)
+            return await benchmark(args, project, bare, worker, servers)
     finally:
         await dispose_engine()
 
@@ -233,7 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     with (
         postgres(args.database_url) as (admin_url, server_kind),
         fresh_databases(admin_url) as (project_url, bare_url),
+        contextlib.ExitStack() as stack,
     ):
+        servers = None
+        if args.peers:
+            peers.ensure_venv()
+            servers = PeerServers(admin_url, stack.enter_context(peers.redis_server()))
         use_project_database(project_url)
         from personal_assistant.settings import get_settings
 
@@ -243,8 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         bare = bare_target(bare_url, settings)
         description = machine.describe(admin_url, server_kind)
         print("\n".join(header(args, description, worker, [project, bare])), flush=True)
-        results = asyncio.run(run_both(args, project, bare, worker))
+        results = asyncio.run(run_both(args, project, bare, worker, servers))
     lines = ["", *report.table(results, report.rows(args.batch_size, args.drain_jobs, args.ahead))]
+    if servers is not None:
+        lines += ["", *report.peers_table(results, args.drain_jobs)]
     lines += [
         "",
         "Medians over the runs; ranges are min-max. project/bare < 1 means fewer jobs/s for",

@@ -9,7 +9,7 @@ from personal_assistant.cli.output import as_json_text, table, when
 from personal_assistant.cli.runtime import console, in_session, print_json
 from personal_assistant.cli.terminal import styled
 
-app = typer.Typer(help="Job chains (defer ... --then ...).", no_args_is_help=True)
+app = typer.Typer(help="Job chains: defer A --then B --then C.", no_args_is_help=True)
 
 
 @app.command("list")

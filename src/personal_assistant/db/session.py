@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from personal_assistant.db.url import sqlalchemy_url
@@ -26,9 +29,37 @@ def get_engine() -> AsyncEngine:
     engine = per_url.get(url)
     if engine is None:
         settings = get_settings()
-        engine = create_async_engine(url, pool_size=settings.pool_max_size, pool_pre_ping=True)
+        engine = create_async_engine(url, pool_size=settings.pool_max_size)
+        _ping_when_idle(engine)
         per_url[url] = engine
     return engine
+
+
+# A connection checked in less than this many seconds ago is taken as alive: pinging it
+# on every checkout (``pool_pre_ping``) costs one round trip per transaction. An idle
+# one is pinged, so one broken by a server restart is replaced before use.
+RECENTLY_USED_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is not None and time.monotonic() - checked_in_at < RECENTLY_USED_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError(str(error)) from error
+        if not alive:
+            raise DisconnectionError("the connection did not answer a ping")
 
 
 async def dispose_engine() -> None:

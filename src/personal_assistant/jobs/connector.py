@@ -6,12 +6,41 @@ CLI import it to list tasks. The URL (maybe the embedded server's) is resolved o
 
 from __future__ import annotations
 
+import time
+import weakref
 from typing import Any
 
+import psycopg
+import psycopg_pool
 from procrastinate import PsycopgConnector
 
 from personal_assistant.db.url import database_url
 from personal_assistant.settings import get_settings
+
+# A connection handed out again within this many seconds is taken as alive: checking it
+# would cost one round trip per query, which is most of a busy worker's database time.
+# An idle connection is checked, so one broken by a server restart is replaced.
+RECENTLY_USED_SECONDS = 1.0
+
+
+class _CheckWhenIdle:
+    """A pool ``check`` callback that skips connections handed out moments ago."""
+
+    def __init__(self) -> None:
+        self._last_checkout: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+    async def __call__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        now = time.monotonic()
+        last = self._last_checkout.get(conn)
+        self._last_checkout[conn] = now
+        if last is None or now - last >= RECENTLY_USED_SECONDS:
+            await psycopg_pool.AsyncConnectionPool.check_connection(conn)
+
+
+async def _autocommit(conn: psycopg.AsyncConnection[Any]) -> None:
+    # Each of procrastinate's queries is one statement: autocommit spares the BEGIN and
+    # COMMIT round trips that a pooled connection would otherwise add around it.
+    await conn.set_autocommit(True)
 
 
 class SettingsConnector(PsycopgConnector):
@@ -27,6 +56,12 @@ class SettingsConnector(PsycopgConnector):
             "max_size": settings.pool_max_size,
             **self._static_pool_args,
         }
+
+    async def _create_pool(self, pool_args: dict[str, Any]) -> psycopg_pool.AsyncConnectionPool:
+        pool: psycopg_pool.AsyncConnectionPool = self._pool_factory(
+            **pool_args, open=False, check=_CheckWhenIdle(), configure=_autocommit
+        )
+        return pool
 
     async def open_async(self, pool: Any = None) -> None:
         self._resolve_pool_args()

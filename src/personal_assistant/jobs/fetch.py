@@ -1,4 +1,4 @@
-"""The one place a worker claims its next job.
+"""The one place a worker claims its next jobs.
 
 ``pa_fetch_job`` (alembic revision 0012) is procrastinate's fetch plus two rules: a job of
 a paused queue is never taken, and a waiting job counts one priority higher per
@@ -41,3 +41,38 @@ async def fetch_job(
     if row["id"] is None:
         return None
     return jobs.Job.from_row(row)
+
+
+# The same function, called once per wanted job within one statement: each call sees the
+# jobs the calls before it claimed (``doing``), so locks, pauses and ageing hold exactly as
+# for single fetches, for one round trip. The argument that reads ``attempt`` makes the
+# call depend on the row, so PostgreSQL runs it once per row, not once for all.
+CLAIM_JOBS = """
+SELECT job.id, job.status, job.task_name, job.priority, job.lock, job.queueing_lock,
+       job.args, job.scheduled_at, job.queue_name, job.attempts, job.worker_id
+  FROM generate_series(1, %(limit)s) AS attempt
+ CROSS JOIN LATERAL pa_fetch_job(%(include)s::varchar[], %(exclude)s::varchar[],
+                                 %(worker_id)s + 0 * attempt, %(ageing_seconds)s) AS job
+ WHERE job.id IS NOT NULL
+"""
+
+
+async def claim_jobs(
+    connector: Any,
+    *,
+    worker_id: int,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    ageing_seconds: float,
+    limit: int,
+) -> list[jobs.Job]:
+    """Up to ``limit`` eligible jobs, marked ``doing`` for ``worker_id``, in claim order."""
+    rows = await connector.execute_query_all_async(
+        CLAIM_JOBS,
+        include=list(include) if include is not None else None,
+        exclude=list(exclude) if exclude else None,
+        worker_id=worker_id,
+        ageing_seconds=ageing_seconds,
+        limit=limit,
+    )
+    return [jobs.Job.from_row(row) for row in rows]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from personal_assistant.jobs.resource_guard import DB_CONNECTIONS, ResourceGuard, sample_machine
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import Settings
 
 logger = logging.getLogger("personal_assistant.worker")
@@ -83,6 +84,21 @@ class QueueGate:
             return FetchFilter(ready, []) if ready else Wait.FOR_SLOT
         return FetchFilter(None, sorted(blocked | scaled_full))
 
+    def free_slots(self, fetch: FetchFilter) -> int:
+        """How many jobs one claim under ``fetch`` may take: no queue it can draw from
+        may go past its limit, whichever of them the jobs come from."""
+        shared_free = self.shared_limit - sum(
+            n for q, n in self.running.items() if q not in self.scaled
+        )
+        if fetch.include is None:
+            drawn = [q for q in self.scaled if q not in fetch.exclude]
+            free = [shared_free]
+        else:
+            drawn = [q for q in fetch.include if q in self.scaled]
+            free = [shared_free] if any(q not in self.scaled for q in fetch.include) else []
+        free += [self.scaled[q] - self.running[q] for q in drawn]
+        return max(min(free, default=0), 0)
+
 
 class FlowControl:
     """Keeps a worker's ``QueueGate`` current; ``changed`` is called after each change."""
@@ -128,7 +144,9 @@ class FlowControl:
                 "queue %s %s",
                 queue,
                 "paused" if queue in paused else "resumed",
-                extra={"action": "queue_paused" if queue in paused else "queue_resumed"},
+                extra=log_fields(
+                    "queue_paused" if queue in paused else "queue_resumed", queue=queue
+                ),
             )
         for queue in sorted(set(scaled) | set(self.gate.scaled)):
             if scaled.get(queue) != self.gate.scaled.get(queue):
@@ -136,7 +154,7 @@ class FlowControl:
                     "queue %s concurrency %s",
                     queue,
                     scaled.get(queue, "shared"),
-                    extra={"action": "queue_scaled", "queue": queue},
+                    extra=log_fields("queue_scaled", queue=queue),
                 )
         self.gate.paused, self.gate.scaled = paused, scaled
         self._changed()
@@ -155,7 +173,7 @@ class FlowControl:
                 logger.warning(
                     "cannot read queue controls: %s",
                     exc,
-                    extra={"action": "queue_controls_unreadable"},
+                    extra=log_fields("queue_controls_unreadable"),
                 )
 
     async def check_resources(self) -> bool:
@@ -189,7 +207,7 @@ class FlowControl:
                 logger.warning(
                     "resource guard cannot sample: %s",
                     exc,
-                    extra={"action": "resource_guard_error"},
+                    extra=log_fields("resource_guard_error"),
                 )
 
     async def _publish(self, worker_id: int | None) -> None:

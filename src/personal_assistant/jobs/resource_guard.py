@@ -18,6 +18,7 @@ from prometheus_client import Gauge
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from personal_assistant.logs import log_fields
 from personal_assistant.settings import GuardThresholds
 
 logger = logging.getLogger("personal_assistant.worker")
@@ -116,7 +117,7 @@ class ResourceGuard:
                     "resource guard engaged: not taking %s jobs (%s)",
                     queue,
                     self.held[queue],
-                    extra={"action": "resource_guard_engaged", "queue": queue, "worker": worker},
+                    extra=log_fields("resource_guard_engaged", queue=queue, worker=worker),
                 )
             elif queue in self.held and _clear(limits, sample, self.release_ratio):
                 del self.held[queue]
@@ -126,7 +127,7 @@ class ResourceGuard:
                     "resource guard released: taking %s jobs again (%s)",
                     queue,
                     sample.describe(),
-                    extra={"action": "resource_guard_released", "queue": queue, "worker": worker},
+                    extra=log_fields("resource_guard_released", queue=queue, worker=worker),
                 )
         return changed
 

@@ -10,9 +10,11 @@
 - Flow control: jobs are claimed through ``jobs.fetch`` (pauses, priority ageing), only
   from queues the ``jobs.flow`` gate allows (scaled concurrency, resource guard). The
   listener also hears ``queue_controls`` changes, so a pause or scale applies at once.
+- Batches (``PA_WORKER_BATCHING``, on by default): one statement claims as many jobs as
+  the worker has free slots (``jobs.fetch.claim_jobs``), and successes are written in
+  groups (``jobs/batching.py``). Off, jobs are fetched and finished one by one.
 - Results: the JSON result the middleware prepared is written in the same statement
-  that marks the job succeeded: one round trip, and a result exists exactly when its
-  job succeeded.
+  that marks the job succeeded, and a result exists exactly when its job succeeded.
 - Errors: a failed attempt's exception (type, message, traceback tail, secrets masked)
   is written to ``job_errors`` in the same statement that retries or fails the job. A
   success costs nothing more. Not errors, so not written: a user's abort (the job ends
@@ -40,8 +42,9 @@ from psycopg.types.json import Jsonb
 
 from personal_assistant.db.url import database_url
 from personal_assistant.jobs import queue_control
+from personal_assistant.jobs.batching import Success, SuccessWriter
 from personal_assistant.jobs.failures import FailedAttempt, describe_failure, secret_values
-from personal_assistant.jobs.fetch import fetch_job
+from personal_assistant.jobs.fetch import claim_jobs, fetch_job
 from personal_assistant.jobs.flow import FetchFilter, FlowControl, Wait
 from personal_assistant.jobs.retry import RescheduleError
 from personal_assistant.monitoring.endpoints import worker_side_task
@@ -106,12 +109,25 @@ class AssistantWorker(Worker):
             worker_name=self.worker_name,
             changed=self._flow_changed,
         )
+        self._failures: dict[int, FailedAttempt] = {}
+        self._secrets: list[str] | None = None
+        settings = self._settings
+        self._batch_size = settings.worker_batch_size if settings.worker_batching else 0
+        self._successes = SuccessWriter(self.app.connector, max(self._batch_size, 1))
 
     def _flow_changed(self) -> None:
         self._slot_freed.set()
         self._new_job_event.set()
-        self._failures: dict[int, FailedAttempt] = {}
-        self._secrets: list[str] | None = None
+
+    def _log_extra(
+        self, action: str, context: Any, job_result: Any, **kwargs: Any
+    ) -> dict[str, Any]:
+        # procrastinate builds this dict for every job, even for records its logger drops
+        # (the product logs each outcome itself, and keeps procrastinate at WARNING).
+        if not self.logger.isEnabledFor(logging.INFO):
+            return {"action": action, **kwargs}
+        extra: dict[str, Any] = super()._log_extra(action, context, job_result, **kwargs)
+        return extra
 
     async def _handle_notification(self, *, channel: str, notification: Any) -> None:
         await super()._handle_notification(channel=channel, notification=notification)
@@ -171,20 +187,42 @@ class AssistantWorker(Worker):
             if not isinstance(choice, FetchFilter):  # every queue paused or held back
                 self._new_job_event.clear()
                 break
-            assert self.worker_id is not None
-            try:
+            # Every free slot at once when batching (no queue past its limit), else one.
+            wanted = (
+                min(self._batch_size, self.flow.gate.free_slots(choice)) if self._batch_size else 1
+            )
+            if wanted < 1:
+                break
+            claimed = await self._claim(choice, wanted)
+            # Even when stopping: claimed, so run them (as procrastinate does).
+            for job in claimed:
+                self._start_job(job)
+            if len(claimed) < wanted:
+                break
+
+    async def _claim(self, choice: FetchFilter, wanted: int) -> list[jobs.Job]:
+        assert self.worker_id is not None
+        ageing = self._settings.priority_ageing_seconds
+        try:
+            if not self._batch_size:
                 job = await fetch_job(
                     self.app.connector,
                     worker_id=self.worker_id,
                     include=choice.include,
                     exclude=choice.exclude,
-                    ageing_seconds=self._settings.priority_ageing_seconds,
+                    ageing_seconds=ageing,
                 )
-            finally:
-                self._new_job_event.clear()
-            if job is None:
-                break
-            self._start_job(job)  # even when stopping: claimed, so run it (as procrastinate)
+                return [] if job is None else [job]
+            return await claim_jobs(
+                self.app.connector,
+                worker_id=self.worker_id,
+                include=choice.include,
+                exclude=choice.exclude,
+                ageing_seconds=ageing,
+                limit=wanted,
+            )
+        finally:
+            self._new_job_event.clear()
 
     def _start_job(self, job: jobs.Job) -> None:
         job_id = job.id
@@ -266,10 +304,13 @@ class AssistantWorker(Worker):
         exc_info: bool | BaseException = False,
     ) -> None:
         # procrastinate calls this with the exception just before persisting the status.
+        # The job middleware logs every outcome; procrastinate's line, with its traceback,
+        # is kept for failures only.
+        if status != jobs.Status.FAILED:
+            return
         super()._log_job_outcome(status, context, job_result, job_retry, exc_info)
         if (
-            status == jobs.Status.FAILED
-            and isinstance(exc_info, BaseException)
+            isinstance(exc_info, BaseException)
             and not isinstance(exc_info, RescheduleError)
             and context.job.id is not None
         ):
@@ -291,12 +332,17 @@ class AssistantWorker(Worker):
             await self._persist_failure(job, failure, retry_decision, context, job_result)
             return
         result = getattr(job_result, "result", None)
-        if (
-            status != jobs.Status.SUCCEEDED
-            or retry_decision is not None
-            or result is None
-            or self.delete_jobs != jobs.DeleteJobCondition.NEVER
-        ):
+        plain_success = (
+            status == jobs.Status.SUCCEEDED
+            and retry_decision is None
+            and self.delete_jobs == jobs.DeleteJobCondition.NEVER
+        )
+        if plain_success and self._batch_size:
+            assert self.worker_id is not None
+            await self._successes.write(Success(job.id, self.worker_id, job.task_name, result))
+            self._job_ids_to_abort.pop(job.id, None)
+            return
+        if not plain_success or result is None:
             await super()._persist_job_status(
                 job=job,
                 status=status,
