@@ -324,6 +324,15 @@ class Settings(BaseSettings):
     # SMTP AUTH over a connection that is not encrypted sends the password in clear.
     smtp_allow_plaintext_auth: bool = False
     # --- end bounds ---
+    # --- MCP: tool servers in the shared "mcpServers" JSON format ---
+    mcp_config: Path | None = None
+    mcp_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Text and structured content of a tool's result, each, in a job's result.
+    mcp_result_max_chars: int = Field(default=8000, gt=0, le=12000)
+    mcp_breaker_failures: PositiveInt = 5
+    mcp_breaker_window_seconds: float = Field(default=60.0, gt=0)
+    mcp_breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    # --- end MCP ---
 
     # --- Dashboard (pa-tasks web) ---
     web_host: str = "127.0.0.1"

@@ -13,6 +13,7 @@ import io
 import json
 import re
 import shlex
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.calendar_samples import VERSION_1
+from tests.support.mcp import ROOT
 from tests.support.notion_server import DATABASE, TOKEN, NotionServer
 from tests.support.reset import reset_process_caches
 
@@ -66,6 +68,16 @@ def readme_setup(
     feed.write_bytes(VERSION_1)
     monkeypatch.setenv("PA_CALENDAR_FEEDS", str(feed))
     monkeypatch.setenv("PA_BACKUP_DIR", str(tmp_path / "backups"))
+    # The README's MCP servers ("time", "docs"): the SDK-built test server over stdio.
+    server = {
+        "command": sys.executable,
+        "args": ["-m", "tests.support.mcp_server"],
+        "cwd": str(ROOT),
+        "env": {"MCP_PROBE_LOG": str(tmp_path / "probe.jsonl")},
+    }
+    config = tmp_path / "mcp.json"
+    config.write_text(json.dumps({"mcpServers": {"time": server, "docs": server}}))
+    monkeypatch.setenv("PA_MCP_CONFIG", str(config))
     with NotionServer() as notion:
         monkeypatch.setenv("PA_NOTION_TOKEN", TOKEN)
         monkeypatch.setenv("PA_NOTION_DATABASE_IDS", DATABASE)

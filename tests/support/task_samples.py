@@ -10,10 +10,14 @@ a crash in the logging or the payload handling.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.support.mcp import ROOT
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ SAMPLES: dict[str, Sample] = {
     "files:backup_user_data": Sample({}),
     "files:cleanup_temp_files": Sample({"dry_run": True}),
     "general:run_command": Sample({"argv": ["echo", "sample"]}, result={"exit_code": 0}),
+    "mcp:call_tool": Sample(
+        # The SDK-built test server, configured as "time" by sample_environment.
+        {"server": "time", "tool": "get_current_time", "arguments": {"timezone": "UTC"}},
+        result={"server": "time", "tool": "get_current_time", "truncated": False},
+    ),
     "general:call_plugin": Sample(
         # A real distribution with one entry point, made by sample_environment().
         {"plugin": "sample_echo", "kwargs": {"word": "hi"}},
@@ -85,6 +94,7 @@ def sample_environment(tmp_path: Path) -> dict[str, str]:
         "PA_BACKUP_DIR": str(backups),
         "PA_CLEANUP_DIRS": str(scratch),
         "PA_COMMAND_ALLOWLIST": "echo",
+        "PA_MCP_CONFIG": str(_mcp_config(tmp_path)),
         "PYTHONPATH": os.pathsep.join(
             p for p in (str(_plugin_site(tmp_path)), os.environ.get("PYTHONPATH")) if p
         ),
@@ -101,3 +111,15 @@ def _plugin_site(tmp_path: Path) -> Path:
         "[personal_assistant.plugins]\nsample_echo = pa_sample_plugin:echo\n"
     )
     return site
+
+
+def _mcp_config(tmp_path: Path) -> Path:
+    server = {
+        "command": sys.executable,
+        "args": ["-m", "tests.support.mcp_server"],
+        "cwd": str(ROOT),
+        "env": {"MCP_PROBE_LOG": str(tmp_path / "probe.jsonl")},
+    }
+    path = tmp_path / "mcp.json"
+    path.write_text(json.dumps({"mcpServers": {"time": server}}))
+    return path

@@ -15,6 +15,7 @@ from typing import Any
 
 from personal_assistant.ai.agent import Agent, AgentResult
 from personal_assistant.ai.llm import agent_from_settings
+from personal_assistant.ai.mcp_tools import offered_tools
 from personal_assistant.ai.models import AITask
 from personal_assistant.ai.runs import Superseded, claim_run, finish_failure, finish_success
 from personal_assistant.ai.tools import Toolbox, ToolContext, load_tools
@@ -48,7 +49,14 @@ async def execute_run(
             task = await session.get(AITask, task_id)
             if task is None:
                 raise Superseded("the task was deleted")
-            toolbox = Toolbox(load_tools(), ToolContext(session, task, datetime.now(UTC)))
+            toolbox = Toolbox(
+                load_tools(),
+                ToolContext(session, task, datetime.now(UTC)),
+                # The offline agent calls no tool: no server is started for it.
+                mcp=await offered_tools(list(task.mcp_tools or []))
+                if get_settings().llm_base_url or agent is not None
+                else {},
+            )
             result = await _run_agent(agent or agent_from_settings(), task, toolbox)
             return await finish_success(session, task_id, scheduled_for, job_id, result)
     except Superseded as exc:

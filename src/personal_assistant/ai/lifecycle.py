@@ -17,6 +17,7 @@ from personal_assistant.ai.deferral import RUN_NOW_PRIORITY, cancel_job, defer_r
 from personal_assistant.ai.models import TASK_STATUSES, AITask, AITaskRun
 from personal_assistant.errors import BadInput, NotFound
 from personal_assistant.logs import log_fields
+from personal_assistant.mcp_client.patterns import check_patterns
 from personal_assistant.notifications.service import check_channel_ready
 from personal_assistant.schedule_text import (
     Schedule,
@@ -129,9 +130,14 @@ async def create_task(
     timezone: str | None = None,
     channel: str = "log",
     max_runs: int | None = None,
+    mcp_tools: list[str] | None = None,
     now: datetime | None = None,
 ) -> AITask:
-    """Store the task and defer its first run, in the caller's transaction."""
+    """Store the task and defer its first run, in the caller's transaction.
+
+    ``now`` is the task's reference instant: its schedule's relative phrases and the
+    start of "every N weeks/months" count from it (default: the clock).
+    """
     now = now or datetime.now(UTC)
     if not user_id.strip():
         raise BadInput("the user must not be empty")
@@ -144,6 +150,8 @@ async def create_task(
         status="active",
         run_count=0,
         consecutive_failures=0,
+        mcp_tools=check_patterns(mcp_tools or []),
+        anchor_at=now,
     )
     rule = parse_task_schedule(schedule, check_timezone(timezone), now)
     _check_frequency(rule, now)
@@ -207,15 +215,16 @@ async def update_task(
     timezone: str | None = None,
     channel: str | None = None,
     max_runs: int | None = None,
+    mcp_tools: list[str] | None = None,
     now: datetime | None = None,
 ) -> AITask:
     """Change a task; a new schedule replaces the pending run with the new next one."""
     now = now or datetime.now(UTC)
-    changes = (title, instructions, schedule, timezone, channel, max_runs)
+    changes = (title, instructions, schedule, timezone, channel, max_runs, mcp_tools)
     if all(change is None for change in changes):
         raise BadInput(
             "nothing to change: give a new title, instructions, schedule, time zone, "
-            "channel or max runs"
+            "channel, max runs or MCP tools"
         )
     task = await get_task(session, task_id, lock=True)
     new_title = _title(title) if title is not None else task.title
@@ -223,6 +232,8 @@ async def update_task(
     new_channel = (
         check_channel_ready(channel, task.user_id) if channel is not None else task.channel
     )
+    if mcp_tools is not None:
+        check_patterns(mcp_tools)
     rule: Schedule | None = None
     next_run: datetime | None = None
     if schedule is not None or timezone is not None:
@@ -242,8 +253,11 @@ async def update_task(
         task.instructions = new_instructions
     if max_runs is not None:
         task.max_runs = _max_runs(max_runs)
+    if mcp_tools is not None:
+        task.mcp_tools = check_patterns(mcp_tools)
     if rule is not None:
         _apply_schedule(task, rule)
+        task.anchor_at = now
         if next_run is not None:
             await cancel_job(session, task.pending_job_id)
             task.next_run_at = next_run

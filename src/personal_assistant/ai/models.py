@@ -46,6 +46,10 @@ class AITask(Base):
     schedule_kind: Mapped[str] = mapped_column(String(20))
     schedule_normalized: Mapped[str] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64))
+    # The instant the schedule was parsed from (creation, or its last change of schedule).
+    anchor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # MCP tools the agent may call, as "server.tool" or "server.*".
+    mcp_tools: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     status: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20))
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from personal_assistant.ai.mcp_tools import McpTool, call_offered
 from personal_assistant.ai.models import AITask
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs.declare import describe_validation_error
@@ -124,9 +125,11 @@ class Toolbox:
     registry: ToolRegistry
     context: ToolContext
     calls: list[dict[str, Any]] = field(default_factory=list)
+    # MCP tools the task named, by the function name the model calls them by.
+    mcp: dict[str, McpTool] = field(default_factory=dict)
 
     def schemas(self) -> list[dict[str, Any]]:
-        return [tool.schema() for tool in self.registry]
+        return [tool.schema() for tool in self.registry] + [t.schema() for t in self.mcp.values()]
 
     async def call(self, name: str, arguments: str | dict[str, Any]) -> dict[str, Any]:
         """Run one tool call; a mistake in it is an ``error`` result, not an exception.
@@ -141,16 +144,24 @@ class Toolbox:
                 f"the model made more than {cap} tool calls in one run "
                 "(PA_AI_MAX_TOOL_CALLS_PER_RUN); nothing it did was kept"
             )
-        result = await self._call(name, arguments)
+        mcp = self.mcp.get(name)
+        result = await (self._call_mcp(mcp, arguments) if mcp else self._call(name, arguments))
         shown = json.dumps(result, default=str)
-        self.calls.append(
-            {
-                "name": name,
-                "arguments": arguments if isinstance(arguments, dict) else _loads(arguments),
-                "result": result if len(shown) <= RESULT_MAX_CHARS else {"truncated": True},
-            }
-        )
+        record = {
+            "name": name,
+            "arguments": arguments if isinstance(arguments, dict) else _loads(arguments),
+            "result": result if len(shown) <= RESULT_MAX_CHARS else {"truncated": True},
+        }
+        if mcp:
+            record["mcp"] = f"{mcp.info.server}.{mcp.info.name}"
+        self.calls.append(record)
         return result
+
+    async def _call_mcp(self, tool: McpTool, arguments: str | dict[str, Any]) -> dict[str, Any]:
+        raw = arguments if isinstance(arguments, dict) else _loads(arguments)
+        if not isinstance(raw, dict):
+            return {"error": "arguments must be a JSON object"}
+        return await call_offered(tool, raw)
 
     async def _call(self, name: str, arguments: str | dict[str, Any]) -> dict[str, Any]:
         tool = self.registry.get(name)

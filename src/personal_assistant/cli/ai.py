@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -11,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.ai import lifecycle
 from personal_assistant.ai.models import AITask, AITaskRun
+from personal_assistant.ai.views import iso, run_json, task_json
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import console, in_session, print_json
 from personal_assistant.cli.terminal import styled
+from personal_assistant.mcp_client.patterns import split_patterns
 from personal_assistant.notifications.models import Notification
 from personal_assistant.notifications.service import failed_notifications
 from personal_assistant.settings import get_settings
@@ -29,49 +30,6 @@ def _local(at: datetime | None, zone: str) -> str:
     if at is None:
         return "-"
     return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None
-
-
-def task_json(task: AITask) -> dict[str, Any]:
-    return {
-        "id": task.id,
-        "user": task.user_id,
-        "title": task.title,
-        "instructions": task.instructions,
-        "schedule": task.schedule_text,
-        "kind": task.schedule_kind,
-        "normalized": task.schedule_normalized,
-        "timezone": task.timezone,
-        "description": lifecycle.schedule_of(task).describe(),
-        "status": task.status,
-        "channel": task.channel,
-        "next_run_at": _iso(task.next_run_at),
-        "last_run_at": _iso(task.last_run_at),
-        "run_count": task.run_count,
-        "max_runs": task.max_runs,
-        "consecutive_failures": task.consecutive_failures,
-        "pending_job_id": task.pending_job_id,
-        "created_at": _iso(task.created_at),
-        "updated_at": _iso(task.updated_at),
-    }
-
-
-def run_json(run: AITaskRun) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "job_id": run.job_id,
-        "scheduled_for": _iso(run.scheduled_for),
-        "status": run.status,
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
-        "duration_ms": run.duration_ms,
-        "output": run.output,
-        "error": run.error,
-        "tool_calls": run.tool_calls,
-    }
 
 
 def _echo_next(task: AITask, as_json: bool) -> None:
@@ -95,6 +53,9 @@ def create(
     user: str | None = typer.Option(None, "--user", help="Owner (default PA_AI_DEFAULT_USER)."),
     channel: str = typer.Option("log", "--channel", help="log, email or webhook."),
     max_runs: int | None = typer.Option(None, "--max-runs", help="Complete after N runs."),
+    tools: str | None = typer.Option(
+        None, "--tools", help="MCP tools the agent may call: time.get_current_time,docs.*"
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a task; prints its id and next run time."""
@@ -109,6 +70,7 @@ def create(
             timezone=tz if tz is not None else settings.user_timezone,
             channel=channel,
             max_runs=max_runs,
+            mcp_tools=split_patterns(tools) if tools is not None else None,
         )
     )
     _echo_next(task, as_json)
@@ -123,6 +85,7 @@ def update(
     tz: str | None = typer.Option(None, "--tz"),
     channel: str | None = typer.Option(None, "--channel", help="log, email or webhook."),
     max_runs: int | None = typer.Option(None, "--max-runs"),
+    tools: str | None = typer.Option(None, "--tools", help="New MCP tools ('' for none)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Change a task; a new schedule replaces its pending run."""
@@ -136,6 +99,7 @@ def update(
             timezone=tz,
             channel=channel,
             max_runs=max_runs,
+            mcp_tools=split_patterns(tools) if tools is not None else None,
         )
     )
     _echo_next(task, as_json)
@@ -192,7 +156,7 @@ def show(
             "status": n.status,
             "attempts": n.attempts,
             "error": n.last_error,
-            "created_at": _iso(n.created_at),
+            "created_at": iso(n.created_at),
         }
         for n in undelivered
     ]

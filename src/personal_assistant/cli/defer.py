@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import typer
@@ -14,9 +14,10 @@ from personal_assistant.cli import runtime
 from personal_assistant.cli.output import when
 from personal_assistant.cli.runtime import in_session, print_json
 from personal_assistant.errors import BadInput
-from personal_assistant.jobs.enqueue import JobOptions, defer, validated_args
+from personal_assistant.jobs.enqueue import JobOptions, checked_args, validated_args
 from personal_assistant.jobs.lookup import resolve_task
-from personal_assistant.settings import QUEUES
+from personal_assistant.jobs.submit import check_queue, submit_job
+from personal_assistant.schedule_text.starts import start_time
 
 
 def parse_args_json(text: str, option: str = "--args") -> dict[str, Any]:
@@ -85,27 +86,6 @@ def chain_steps(
     return steps
 
 
-def schedule_time(at: str | None, in_: str | None, now: datetime | None = None) -> datetime | None:
-    if at and in_:
-        raise BadInput("give either --at or --in, not both")
-    if not (at or in_):
-        return None
-    from personal_assistant.schedule_text import ScheduleError, parse_duration, parse_instant
-
-    now = now or datetime.now(UTC)
-    try:
-        when = parse_instant(at, now=now) if at else now + parse_duration(in_ or "")
-    except ScheduleError as exc:
-        option = "--at" if at else "--in"
-        raise BadInput(f"{option}: {exc}") from None
-    if when < now:
-        raise BadInput(
-            f"--at {at!r} is in the past ({when:%Y-%m-%d %H:%M:%S} UTC); "
-            "give a future time, or leave --at out to run now"
-        )
-    return when
-
-
 def _announce(line: str) -> None:
     """A line for people, on stderr: stdout stays the bare id for scripts."""
     typer.echo(line, err=True)
@@ -133,8 +113,7 @@ def defer_command(
     """Defer a job (or a chain of jobs, with --then) and print the (first) job's id."""
     found = resolve_task(task)
     kwargs = validated_args(found, parse_args_json(args))
-    if queue is not None and queue not in QUEUES:
-        raise BadInput(f"unknown queue {queue!r}; queues are {', '.join(QUEUES)}")
+    check_queue(queue)
     if then or then_args:
         if not then:
             raise BadInput("--then-args needs a --then: it gives the arguments of that step")
@@ -144,8 +123,14 @@ def defer_command(
                 "a chain (--then) takes only --at or --in"
             )
         steps = chain_steps(found, kwargs, then, then_args, runtime.argv())
-        start = JobOptions(schedule_at=schedule_time(at, in_))
-        started = in_session(lambda session: start_chain(session, steps, start))
+        start = JobOptions(schedule_at=start_time(at, in_))
+
+        async def chain(session: Any) -> Any:
+            for step, step_args in steps:
+                await checked_args(step, step_args)  # e.g. an MCP tool's input schema
+            return await start_chain(session, steps, start)
+
+        started = in_session(chain)
         run_at = start.schedule_at
         if as_json:
             print_json(
@@ -165,27 +150,24 @@ def defer_command(
                 f"first job {started.first_job_id} runs {_run_time(run_at)}"
             )
         return
-    options = JobOptions(
-        schedule_at=schedule_time(at, in_),
-        priority=priority,
-        lock=lock,
-        queueing_lock=queueing_lock,
-        queue=queue,
-    )
-    job_id = in_session(lambda session: defer(session, found, kwargs, options))
-    if as_json:
-        print_json(
-            {
-                "id": job_id,
-                "task": found.name,
-                "queue": queue or found.queue,
-                "scheduled_at": options.schedule_at.isoformat() if options.schedule_at else None,
-            }
+    submitted = in_session(
+        lambda session: submit_job(
+            session,
+            found.name,
+            kwargs,
+            schedule_at=start_time(at, in_),
+            queue=queue,
+            priority=priority,
+            lock=lock,
+            queueing_lock=queueing_lock,
         )
+    )
+    if as_json:
+        print_json(submitted.as_json())
     else:
-        typer.echo(job_id)
-        if options.schedule_at is not None:
-            _announce(f"job {job_id}: {found.name} runs {_run_time(options.schedule_at)}")
+        typer.echo(submitted.id)
+        if submitted.scheduled_at is not None:
+            _announce(f"job {submitted.id}: {found.name} runs {_run_time(submitted.scheduled_at)}")
 
 
 def _run_time(at: datetime | None) -> str:

@@ -78,6 +78,14 @@ COMMANDS: dict[str, Command] = {
     "backup": Command("backup", "app", "Backups of the application's tables (in PA_BACKUP_DIR)."),
     "sync": Command("sync", "app", "Sync ICS calendars and Notion databases."),
     "events": Command("events", "app", "Calendar events synced from ICS feeds."),
+    "history": Command(
+        "history",
+        "history_command",
+        "Every execution, newest first, with its outcome and duration.",
+    ),
+    "mcp": Command(
+        "mcp", "app", "MCP: call tools of configured servers; serve this system to assistants."
+    ),
 }
 
 

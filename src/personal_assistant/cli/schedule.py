@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from personal_assistant.schedule_text import ScheduleError, parse_instant, parse
 from personal_assistant.schedules import service
 from personal_assistant.schedules.models import StoredSchedule
 from personal_assistant.schedules.system import system_schedules
+from personal_assistant.schedules.views import schedule_json
 
 app = typer.Typer(
     help="Schedules: natural language, cron or ISO; stored and editable.", no_args_is_help=True
@@ -27,25 +28,6 @@ def _local(at: datetime | None, zone: str) -> str:
     if at is None:
         return "-"
     return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def _as_json(row: StoredSchedule) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "task": row.task_name,
-        "args": row.args,
-        "schedule": row.schedule_text,
-        "kind": row.kind,
-        "normalized": row.normalized,
-        "timezone": row.timezone,
-        "description": service.rule_of(row).describe(),
-        "enabled": row.enabled,
-        "queue": row.queue,
-        "priority": row.priority,
-        "misfire_policy": row.misfire_policy,
-        "next_run_at": row.next_run_at.isoformat() if row.next_run_at else None,
-        "last_run_at": row.last_run_at.isoformat() if row.last_run_at else None,
-    }
 
 
 def _zone(tz: str | None) -> str | None:
@@ -88,6 +70,39 @@ def add(
     )
 
 
+@app.command("mcp")
+def add_mcp(
+    name: str = typer.Argument(..., help="A unique name."),
+    schedule: str = typer.Argument(..., help="e.g. 'every day at noon', '0 12 * * *'."),
+    server: str = typer.Option(..., "--server", help="A server of PA_MCP_CONFIG."),
+    tool: str = typer.Option(..., "--tool", help="One of its tools."),
+    arguments: str = typer.Option("{}", "--arguments", help="The tool's arguments (JSON)."),
+    tz: str | None = typer.Option(None, "--tz", help="IANA zone, e.g. Europe/Paris."),
+    misfire: str = typer.Option("run_once", help="After downtime: run_once or skip."),
+) -> None:
+    """Store a schedule that calls an MCP tool (mcp:call_tool); arguments are checked now."""
+    payload = {
+        "server": server,
+        "tool": tool,
+        "arguments": parse_args_json(arguments, "--arguments"),
+    }
+    row = in_session(
+        lambda s: service.add_schedule(
+            s,
+            name=name,
+            task_name="mcp:call_tool",
+            schedule_text=schedule,
+            args=payload,
+            timezone=_zone(tz),
+            misfire_policy=misfire,
+        )
+    )
+    typer.echo(
+        f"{row.name}: {server}.{tool} {service.rule_of(row).describe()}; "
+        f"next run {_local(row.next_run_at, row.timezone)}"
+    )
+
+
 @app.command("edit")
 def edit(
     name: str = typer.Argument(..., help="The schedule's name."),
@@ -123,7 +138,7 @@ def list_schedules(
     if as_json:
         print_json(
             {
-                "schedules": [_as_json(r) for r in rows],
+                "schedules": [schedule_json(r) for r in rows],
                 "system": [
                     {
                         "task": s.task_name,
@@ -181,7 +196,7 @@ def show(
     ]
     if as_json:
         print_json(
-            {**_as_json(row), "upcoming": [u.isoformat() for u in upcoming], "recent": recent}
+            {**schedule_json(row), "upcoming": [u.isoformat() for u in upcoming], "recent": recent}
         )
         return
     console.print(styled((row.name, "bold"), f": {row.task_name} {as_json_text(row.args)}"))
@@ -222,15 +237,17 @@ def next_runs(
     from_: str | None = typer.Option(None, "--from", help="Preview from this ISO instant."),
     as_json: bool = typer.Option(False, "--json", help="Print ISO 8601 UTC instants."),
 ) -> None:
-    """Preview the next runs of a schedule; writes nothing."""
+    """Preview the next runs of a schedule; writes nothing.
+
+    Everything counts from --from (default: now): relative phrases ("in 30 minutes",
+    "at 5pm", "next monday") and the start of "every 2 weeks" alike.
+    """
     zone = _zone(tz)
     try:
         start = parse_instant(from_, tz=zone) if from_ else datetime.now(UTC)
     except ScheduleError as exc:
         raise BadInput(f"--from: {exc}") from None
-    rule = service.parse_rule(schedule, zone)
-    # A run exactly at --from counts.
-    runs = rule.upcoming(start - timedelta(microseconds=1), count)
+    rule, runs = service.preview(schedule, count=count, timezone=zone, start=start)
     if as_json:
         print_json([r.astimezone(UTC).isoformat().replace("+00:00", "Z") for r in runs])
         return

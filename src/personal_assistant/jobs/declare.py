@@ -19,6 +19,9 @@ from personal_assistant.jobs.retry import DEFAULT, PermanentError, RetryPolicy
 JSONResult = dict[str, Any] | None
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
 TaskBody = Callable[[JobContext, PayloadT], Awaitable[JSONResult]]
+# A check that needs I/O (e.g. an MCP tool's input schema), run before a job or a
+# schedule of the task is stored; it raises BadInput to refuse.
+ArgsCheck = Callable[[Any], Awaitable[None]]
 
 
 class Payload(BaseModel):
@@ -52,6 +55,7 @@ class TaskSpec:
     periodic: str | None
     description: str
     limits: tuple[Limit, ...] = ()
+    check: ArgsCheck | None = None
 
 
 def spec_of(task: Task[Any, Any, Any]) -> TaskSpec | None:
@@ -76,11 +80,13 @@ class Domain:
         timeout: float | None = 300.0,
         periodic: str | None = None,
         limits: tuple[Limit, ...] = (),
+        check: ArgsCheck | None = None,
     ) -> Callable[[TaskBody[PayloadT]], Task[Any, Any, Any]]:
         """Declare an async task taking ``(context, payload)`` and returning a JSON result.
 
         ``periodic`` is a cron expression; such a task's payload must be (or extend) ``Tick``.
         ``limits`` are per-key concurrency and rate limits (see ``jobs/limits.py``).
+        ``check`` receives the validated payload before a job or schedule is stored.
         """
         if periodic and not issubclass(payload, Tick):
             raise TypeError(f"periodic task {name!r} needs a payload extending Tick")
@@ -109,6 +115,7 @@ class Domain:
                 timeout=timeout,
                 periodic=periodic,
                 limits=limits,
+                check=check,
                 description=(body.__doc__ or "").strip().splitlines()[0] if body.__doc__ else "",
             )
             bound: Task[Any, Any, Any] = task

@@ -57,6 +57,22 @@ def validated_args(task: Task[Any, Any, Any], args: dict[str, Any] | BaseModel) 
         raise BadInput(f"invalid args for {task.name}: {describe_validation_error(exc)}") from None
 
 
+async def checked_args(
+    task: Task[Any, Any, Any], args: dict[str, Any] | BaseModel
+) -> dict[str, Any]:
+    """``validated_args``, then the task's own check when it has one (it may do I/O).
+
+    Entry points that store a job or a schedule for a user call this; ``defer`` itself
+    does not, so the dispatcher does not repeat the check at every fire (the task
+    validates its payload again when it runs).
+    """
+    kwargs = validated_args(task, args)
+    spec = spec_of(task)
+    if spec is not None and spec.check is not None:
+        await spec.check(spec.payload.model_validate(kwargs))
+    return kwargs
+
+
 async def defer(
     session: AsyncSession,
     task: Task[Any, Any, Any],

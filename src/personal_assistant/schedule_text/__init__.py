@@ -56,6 +56,7 @@ Defaults and decisions
   on even UTC hours, whatever the zone or creation time.
 * "every N weeks/days/months/years" with N > 1 anchors DTSTART on the first matching
   local date, on or after today's date in the zone, whose run is still after ``now``
+  (the schedule's reference instant: its creation, or ``schedule next --from``)
   ("every 2 weeks on tuesday" said on a Monday starts tomorrow). Without days,
   "every week", "weekly at 9" and "every 2 weeks" use the weekday of that first run.
   Day-based periods are calendar days on the wall clock ("every 3 days at 10:00"),

@@ -27,6 +27,9 @@ class StoredSchedule(Base):
     queue: Mapped[str | None] = mapped_column(String(128))
     priority: Mapped[int | None] = mapped_column(Integer)
     misfire_policy: Mapped[str] = mapped_column(String(20))
+    # The instant the rule was parsed from (creation, or its last change of rule): the
+    # reference of its relative phrases and the start of "every N weeks/months".
+    anchor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.errors import BadInput, NotFound
-from personal_assistant.jobs.enqueue import JobOptions, defer, validated_args
+from personal_assistant.jobs.enqueue import JobOptions, checked_args, defer
 from personal_assistant.jobs.lookup import resolve_task
 from personal_assistant.schedule_text import ScheduleError, parse_schedule, schedule_from_normalized
 from personal_assistant.schedule_text.types import Schedule
@@ -48,11 +48,27 @@ def rule_of(row: StoredSchedule) -> Schedule:
     return schedule_from_normalized(row.kind, row.normalized, row.timezone)
 
 
-def parse_rule(schedule_text: str, timezone: str | None) -> Schedule:
+def parse_rule(schedule_text: str, timezone: str | None, now: datetime | None = None) -> Schedule:
+    """The rule, with relative phrases and anchors taken from ``now`` (default: the clock)."""
     try:
-        return parse_schedule(schedule_text, tz=timezone)
+        return parse_schedule(schedule_text, tz=timezone, now=now)
     except ScheduleError as exc:
         raise BadInput(str(exc)) from None
+
+
+def preview(
+    schedule_text: str, *, count: int, timezone: str | None, start: datetime | None = None
+) -> tuple[Schedule, list[datetime]]:
+    """The rule and its next ``count`` runs, everything computed from ``start``.
+
+    ``start`` is the one reference instant: "in 30 minutes", "at 5pm", "next monday" and
+    the anchor of "every 2 weeks" all count from it, and a run exactly at it counts.
+    """
+    if not 1 <= count <= 1000:
+        raise BadInput(f"count must be from 1 to 1000, not {count}")
+    start = start or datetime.now(UTC)
+    rule = parse_rule(schedule_text, timezone, now=start)
+    return rule, rule.upcoming(start - timedelta(microseconds=1), count)
 
 
 def first_run(rule: Schedule, now: datetime) -> datetime:
@@ -72,8 +88,8 @@ def _check_options(queue: str | None, misfire_policy: str | None) -> None:
         )
 
 
-def _task_args(task_name: str, args: dict[str, Any]) -> dict[str, Any]:
-    return validated_args(resolve_task(task_name), args)
+async def _task_args(task_name: str, args: dict[str, Any]) -> dict[str, Any]:
+    return await checked_args(resolve_task(task_name), args)
 
 
 async def get_schedule(session: AsyncSession, name: str, *, lock: bool = False) -> StoredSchedule:
@@ -103,14 +119,17 @@ async def add_schedule(
         raise BadInput("a schedule needs a non-empty name")
     _check_options(queue, misfire_policy)
     task = resolve_task(task_name)
-    rule = parse_rule(schedule_text, timezone)
+    now = now or datetime.now(UTC)
+    rule = parse_rule(schedule_text, timezone, now)
+    next_run = first_run(rule, now)
     exists = await session.execute(select(StoredSchedule.id).where(StoredSchedule.name == name))
     if exists.first() is not None:
         raise BadInput(f"a schedule named {name!r} exists; edit it or pick another name")
+    task_args = await _task_args(task.name, args or {})
     row = StoredSchedule(
         name=name,
         task_name=task.name,
-        args=_task_args(task.name, args or {}),
+        args=task_args,
         schedule_text=rule.text,
         kind=rule.kind,
         normalized=rule.normalized,
@@ -119,7 +138,8 @@ async def add_schedule(
         queue=queue,
         priority=priority,
         misfire_policy=misfire_policy,
-        next_run_at=first_run(rule, now or datetime.now(UTC)),
+        anchor_at=now,
+        next_run_at=next_run,
     )
     session.add(row)
     await session.flush()
@@ -138,15 +158,18 @@ async def edit_schedule(
     _check_options(change.queue, change.misfire_policy)
     row = await get_schedule(session, name, lock=True)
     if change.schedule_text is not None or change.timezone is not None:
+        # A new rule starts now: its relative phrases and its anchor count from the edit.
+        now = now or datetime.now(UTC)
         rule = parse_rule(
-            change.schedule_text or row.schedule_text, change.timezone or row.timezone
+            change.schedule_text or row.schedule_text, change.timezone or row.timezone, now
         )
         if row.enabled:
-            first_run(rule, now or datetime.now(UTC))
+            first_run(rule, now)
         row.schedule_text, row.kind, row.normalized = rule.text, rule.kind, rule.normalized
         row.timezone = rule.timezone
+        row.anchor_at = now
     if change.args is not None:
-        row.args = _task_args(row.task_name, change.args)
+        row.args = await _task_args(row.task_name, change.args)
     if change.queue is not None:
         row.queue = change.queue
     if change.priority is not None:

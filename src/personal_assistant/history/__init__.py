@@ -1,0 +1,1 @@
+"""Every execution, newest first: job attempts, schedule fires and AI task runs."""
