@@ -57,7 +57,15 @@ DECLARE
     picked_id bigint;
     found_job procrastinate_jobs;
 BEGIN
-    IF ageing_seconds > 0 THEN
+    -- With one priority level waiting, ageing cannot change the order: skip its walk
+    -- (both ends come from the priority index).
+    IF ageing_seconds > 0
+       AND (SELECT priority FROM procrastinate_jobs WHERE status = 'todo'
+             ORDER BY priority DESC LIMIT 1)
+           IS DISTINCT FROM
+           (SELECT priority FROM procrastinate_jobs WHERE status = 'todo'
+             ORDER BY priority ASC LIMIT 1)
+    THEN
         FOR candidate IN
             WITH RECURSIVE levels(p) AS (
                 (SELECT priority FROM procrastinate_jobs
