@@ -91,6 +91,14 @@ async def test_an_assistant_schedules_and_inspects_work(database_url: str) -> No
         jobs = await call(client, "list_jobs", {"task": "ping"})
         assert [j["id"] for j in jobs] == [job["id"]]
 
+        # Each change is in the audit trail, beside the dashboard's actions; reads are not.
+        audited = query(database_url, "SELECT actor, action FROM web_audit ORDER BY id")
+        assert [action for actor, action in audited if actor == "mcp"] == [
+            "mcp.defer_job",
+            "mcp.create_schedule",
+            "mcp.pause_schedule",
+        ]
+
         # Refusals are the CLI's one line, and write nothing.
         before = table_counts(database_url)
         assert "invalid args for maintenance:ping" in await refused(
