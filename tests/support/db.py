@@ -28,15 +28,15 @@ def job_events(url: str, job_id: int) -> list[str]:
     return [row[0] for row in rows]
 
 
+def _tables(conn: psycopg.Connection[Any]) -> list[str]:
+    rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+    return [row[0] for row in rows]
+
+
 def table_counts(url: str) -> dict[str, int]:
     """Row counts of every table: the fingerprint that "nothing was written" compares."""
     with psycopg.connect(url) as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
-            )
-        ]
+        tables = _tables(conn)
         return {
             t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # type: ignore[index]
             for t in tables
@@ -46,12 +46,7 @@ def table_counts(url: str) -> dict[str, int]:
 def table_fingerprint(url: str) -> dict[str, str]:
     """A digest of every row of every table: "nothing was written" down to the last column."""
     with psycopg.connect(url) as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
-            )
-        ]
+        tables = _tables(conn)
         return {
             t: conn.execute(
                 f"SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '') FROM \"{t}\" x"

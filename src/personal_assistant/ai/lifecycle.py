@@ -49,6 +49,15 @@ def check_timezone(timezone: str | None) -> str | None:
         raise BadInput(str(exc)) from None
 
 
+def owner_and_zone(user: str | None, timezone: str | None) -> tuple[str, str]:
+    """A new task's owner and time zone: the configured defaults where not given."""
+    settings = get_settings()
+    return (
+        user if user is not None else settings.ai_default_user,
+        timezone if timezone is not None else settings.user_timezone,
+    )
+
+
 def parse_task_schedule(text: str, timezone: str | None, now: datetime) -> Schedule:
     try:
         return parse_schedule(text, tz=timezone, now=now)

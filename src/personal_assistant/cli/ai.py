@@ -17,7 +17,6 @@ from personal_assistant.cli.terminal import styled
 from personal_assistant.mcp_client.patterns import split_patterns
 from personal_assistant.notifications.models import Notification
 from personal_assistant.notifications.service import failed_notifications
-from personal_assistant.settings import get_settings
 
 app = typer.Typer(
     help="AI tasks: scheduled instructions run by an agent with tools.", no_args_is_help=True
@@ -59,15 +58,15 @@ def create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a task; prints its id and next run time."""
-    settings = get_settings()
+    user_id, zone = lifecycle.owner_and_zone(user, tz)
     task = in_session(
         lambda s: lifecycle.create_task(
             s,
-            user_id=user if user is not None else settings.ai_default_user,
+            user_id=user_id,
             title=title,
             instructions=instructions,
             schedule=schedule,
-            timezone=tz if tz is not None else settings.user_timezone,
+            timezone=zone,
             channel=channel,
             max_runs=max_runs,
             mcp_tools=split_patterns(tools) if tools is not None else None,

@@ -21,18 +21,11 @@ def history_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Every execution, newest first, with its outcome and duration."""
-    from personal_assistant.history.service import HistoryFilter, history, since_from
-    from personal_assistant.jobs.lookup import resolve_task
+    from personal_assistant.history.service import HistoryFilter, history
 
-    where = HistoryFilter(
-        task=resolve_task(task).name if task is not None else None,
-        schedule=schedule,
-        ai_task=ai_task,
-        since=since_from(since),
-        status=status,
-        limit=limit,
+    where = HistoryFilter.parse(
+        task=task, schedule=schedule, ai_task=ai_task, since=since, status=status, limit=limit
     )
-    where.check()
     found = in_session(lambda s: history(s, where))
     if as_json:
         print_json([e.as_json() for e in found])

@@ -126,6 +126,32 @@ class HistoryFilter:
         if self.schedule is not None and self.ai_task is not None:
             raise BadInput("give --schedule or --ai-task, not both")
 
+    @classmethod
+    def parse(
+        cls,
+        *,
+        task: str | None,
+        schedule: str | None,
+        ai_task: int | None,
+        since: str | None,
+        status: str | None,
+        limit: int,
+    ) -> HistoryFilter:
+        """The checked filter from a user's words: a task's full or short name, ``since``
+        as 1d, 2h, 30m or an ISO instant."""
+        from personal_assistant.jobs.lookup import resolve_task
+
+        where = cls(
+            task=resolve_task(task).name if task is not None else None,
+            schedule=schedule,
+            ai_task=ai_task,
+            since=since_from(since),
+            status=status,
+            limit=limit,
+        )
+        where.check()
+        return where
+
 
 def since_from(text_value: str | None, now: datetime | None = None) -> datetime | None:
     """'1d', '2h', '30m' back from now, or an ISO instant."""

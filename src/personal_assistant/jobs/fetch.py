@@ -22,6 +22,21 @@ SELECT id, status, task_name, priority, lock, queueing_lock, args, scheduled_at,
 """
 
 
+def _arguments(
+    worker_id: int,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    ageing_seconds: float,
+) -> dict[str, Any]:
+    """``pa_fetch_job``'s arguments: no ``include`` is every queue, an empty one none."""
+    return {
+        "include": list(include) if include is not None else None,
+        "exclude": list(exclude) if exclude else None,
+        "worker_id": worker_id,
+        "ageing_seconds": ageing_seconds,
+    }
+
+
 async def fetch_job(
     connector: Any,
     *,
@@ -32,11 +47,7 @@ async def fetch_job(
 ) -> jobs.Job | None:
     """Mark the next eligible job ``doing`` for ``worker_id`` and return it, or None."""
     row = await connector.execute_query_one_async(
-        FETCH_JOB,
-        include=list(include) if include is not None else None,
-        exclude=list(exclude) if exclude else None,
-        worker_id=worker_id,
-        ageing_seconds=ageing_seconds,
+        FETCH_JOB, **_arguments(worker_id, include, exclude, ageing_seconds)
     )
     if row["id"] is None:
         return None
@@ -68,11 +79,6 @@ async def claim_jobs(
 ) -> list[jobs.Job]:
     """Up to ``limit`` eligible jobs, marked ``doing`` for ``worker_id``, in claim order."""
     rows = await connector.execute_query_all_async(
-        CLAIM_JOBS,
-        include=list(include) if include is not None else None,
-        exclude=list(exclude) if exclude else None,
-        worker_id=worker_id,
-        ageing_seconds=ageing_seconds,
-        limit=limit,
+        CLAIM_JOBS, **_arguments(worker_id, include, exclude, ageing_seconds), limit=limit
     )
     return [jobs.Job.from_row(row) for row in rows]

@@ -13,7 +13,7 @@ from personal_assistant.ai import lifecycle
 from personal_assistant.ai.views import run_json, task_json
 from personal_assistant.db.session import session_scope
 from personal_assistant.errors import BadInput
-from personal_assistant.history.service import HistoryFilter, history, since_from
+from personal_assistant.history.service import HistoryFilter, history
 from personal_assistant.jobs import inspect
 from personal_assistant.jobs.declare import spec_of
 from personal_assistant.jobs.lookup import registered_tasks, resolve_task
@@ -22,7 +22,7 @@ from personal_assistant.schedule_text import ScheduleError, parse_instant, parse
 from personal_assistant.schedule_text.starts import start_time
 from personal_assistant.schedules import service as schedules
 from personal_assistant.schedules.views import fire_json, schedule_json
-from personal_assistant.settings import QUEUES, get_settings
+from personal_assistant.settings import QUEUES
 
 Json = dict[str, Any]
 
@@ -146,13 +146,8 @@ async def get_history(
 ) -> list[Json]:
     """Every execution (job attempts, schedule fires, AI runs), newest first, with outcome
     and duration. ``since``: 1d, 2h, 30m or an ISO instant."""
-    where = HistoryFilter(
-        task=resolve_task(task).name if task is not None else None,
-        schedule=schedule,
-        ai_task=ai_task,
-        since=since_from(since),
-        status=status,
-        limit=limit,
+    where = HistoryFilter.parse(
+        task=task, schedule=schedule, ai_task=ai_task, since=since, status=status, limit=limit
     )
     async with session_scope() as session:
         return [e.as_json() for e in await history(session, where)]
@@ -236,15 +231,15 @@ async def create_ai_task(
 ) -> Json:
     """Create an AI task: ``instructions`` run by an agent on ``schedule``; ``tools`` names
     MCP tools it may call ('time.get_current_time', 'docs.*')."""
-    settings = get_settings()
+    user_id, zone = lifecycle.owner_and_zone(user, timezone)
     async with session_scope() as session:
         task = await lifecycle.create_task(
             session,
-            user_id=user if user is not None else settings.ai_default_user,
+            user_id=user_id,
             title=title,
             instructions=instructions,
             schedule=schedule,
-            timezone=timezone if timezone is not None else settings.user_timezone,
+            timezone=zone,
             channel=channel,
             max_runs=max_runs,
             mcp_tools=tools,

@@ -37,6 +37,22 @@ def test_call_runs_one_call_now(mcp_config: Path, probe_log: Path) -> None:
     assert "probe.fail failed" in failed.err and "no route" in failed.err
 
 
+def _schedule_record(arguments: str) -> list[str]:
+    """``schedule mcp`` of probe.record at noon with these arguments."""
+    return [
+        "schedule",
+        "mcp",
+        "noon",
+        "every day at noon",
+        "--server",
+        "probe",
+        "--tool",
+        "record",
+        "--arguments",
+        arguments,
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -70,33 +86,11 @@ def test_call_runs_one_call_now(mcp_config: Path, probe_log: Path) -> None:
             "'text' is a required property",
         ),
         (
-            [
-                "schedule",
-                "mcp",
-                "noon",
-                "every day at noon",
-                "--server",
-                "probe",
-                "--tool",
-                "record",
-                "--arguments",
-                '{"text": "x", "count": "two"}',
-            ],
+            _schedule_record('{"text": "x", "count": "two"}'),
             "count: 'two' is not of type 'integer'",
         ),
         (
-            [
-                "schedule",
-                "mcp",
-                "noon",
-                "every day at noon",
-                "--server",
-                "probe",
-                "--tool",
-                "record",
-                "--arguments",
-                "[1]",
-            ],
+            _schedule_record("[1]"),
             "--arguments must be a JSON object",
         ),
         (

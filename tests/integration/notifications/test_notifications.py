@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -24,15 +23,6 @@ class Boom(Exception):
 
 def always_retry(exc: BaseException) -> bool:
     return True
-
-
-@pytest.fixture
-def webhook(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookServer]:
-    with WebhookServer(secret="s3cret") as server:
-        monkeypatch.setenv("PA_NOTIFY_WEBHOOK_URL", f"{server.url}/hook")
-        monkeypatch.setenv("PA_NOTIFY_WEBHOOK_SECRET", "s3cret")
-        reset_process_caches()
-        yield server
 
 
 async def _notify(channel: str, user: str = "ada", source: str | None = "test:1") -> int:

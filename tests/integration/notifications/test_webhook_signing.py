@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,15 +14,6 @@ from personal_assistant.notifications.service import notify
 from personal_assistant.transport import cleartext_off_loopback
 from tests.support.loopback import WebhookServer, verify_webhook
 from tests.support.reset import reset_process_caches
-
-
-@pytest.fixture
-def webhook(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookServer]:
-    with WebhookServer(secret="s3cret") as server:
-        monkeypatch.setenv("PA_NOTIFY_WEBHOOK_URL", f"{server.url}/hook")
-        monkeypatch.setenv("PA_NOTIFY_WEBHOOK_SECRET", "s3cret")
-        reset_process_caches()
-        yield server
 
 
 async def _deliver_one() -> None:

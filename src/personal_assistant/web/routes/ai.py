@@ -50,7 +50,6 @@ async def ai_task_page(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     form = await request.form()
-    settings = get_settings()
 
     def field(key: str) -> str:
         return str(form.get(key) or "").strip()
@@ -59,13 +58,14 @@ async def create(request: Request) -> Response:
         max_runs = field("max_runs")
         if max_runs and not max_runs.isdigit():
             raise BadInput("max runs must be a whole number")
+        user_id, zone = lifecycle.owner_and_zone(field("user") or None, field("tz") or None)
         task = await lifecycle.create_task(
             session,
-            user_id=field("user") or settings.ai_default_user,
+            user_id=user_id,
             title=field("title"),
             instructions=field("instructions"),
             schedule=field("schedule"),
-            timezone=field("tz") or settings.user_timezone,
+            timezone=zone,
             channel=field("channel") or "log",
             max_runs=int(max_runs) if max_runs else None,
         )
