@@ -28,7 +28,7 @@ from personal_assistant.cli.main import COMMANDS as TOP_LEVEL
 from personal_assistant.cli.main import load, main
 from tests.support.db import table_fingerprint
 
-SERVING = {("worker",), ("up",), ("metrics",), ("web",)}
+SERVING = {("worker",), ("up",), ("metrics",), ("web",), ("mcp", "serve")}
 
 # Values that let the other parameters through to where the text under test is used.
 VALID = {
