@@ -90,8 +90,10 @@ def show_job(
 def _print_error(error: inspect.JobErrorView, count: int) -> None:
     earlier = f" ({count - 1} earlier, see --json)" if count > 1 else ""
     console.print(
-        f"[bold red]last error[/] attempt {error.attempt} at {when(error.failed_at)}{earlier}",
-        highlight=False,
+        styled(
+            ("last error", "bold red"),
+            f" attempt {error.attempt} at {when(error.failed_at)}{earlier}",
+        )
     )
     console.print(f"{error.error_type}: {error.message}", markup=False, highlight=False)
     tail = error.traceback.rstrip().splitlines()[-TRACEBACK_TAIL_LINES:]

@@ -36,7 +36,9 @@ def chromium_path() -> str | None:
     return shutil.which("chromium-headless-shell")
 
 
-@pytest.fixture(scope="session")
+# One browser per test: Playwright's sync API keeps an event loop running in this thread
+# while it is open, and a later test's ``asyncio.run`` would fail on it.
+@pytest.fixture
 def browser() -> Iterator[Any]:
     executable = chromium_path()
     if executable is None:
