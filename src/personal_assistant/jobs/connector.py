@@ -14,17 +14,15 @@ import psycopg
 import psycopg_pool
 from procrastinate import PsycopgConnector
 
+from personal_assistant.db.session import RECENTLY_USED_SECONDS
 from personal_assistant.db.url import database_url
 from personal_assistant.settings import get_settings
 
-# A connection handed out again within this many seconds is taken as alive: checking it
-# would cost one round trip per query, which is most of a busy worker's database time.
-# An idle connection is checked, so one broken by a server restart is replaced.
-RECENTLY_USED_SECONDS = 1.0
-
 
 class _CheckWhenIdle:
-    """A pool ``check`` callback that skips connections handed out moments ago."""
+    """A pool ``check`` callback that skips connections handed out moments ago, as the
+    sessions' pool does (``db.session.RECENTLY_USED_SECONDS``): checking every one would
+    cost a round trip per query, most of a busy worker's database time."""
 
     def __init__(self) -> None:
         self._last_checkout: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()

@@ -14,49 +14,9 @@ from typing import Any
 
 from procrastinate import jobs
 
-FETCH_JOB = """
-SELECT id, status, task_name, priority, lock, queueing_lock, args, scheduled_at,
-       queue_name, attempts, worker_id
-  FROM pa_fetch_job(%(include)s::varchar[], %(exclude)s::varchar[], %(worker_id)s,
-                    %(ageing_seconds)s)
-"""
-
-
-def _arguments(
-    worker_id: int,
-    include: Sequence[str] | None,
-    exclude: Sequence[str] | None,
-    ageing_seconds: float,
-) -> dict[str, Any]:
-    """``pa_fetch_job``'s arguments: no ``include`` is every queue, an empty one none."""
-    return {
-        "include": list(include) if include is not None else None,
-        "exclude": list(exclude) if exclude else None,
-        "worker_id": worker_id,
-        "ageing_seconds": ageing_seconds,
-    }
-
-
-async def fetch_job(
-    connector: Any,
-    *,
-    worker_id: int,
-    include: Sequence[str] | None,
-    exclude: Sequence[str] | None,
-    ageing_seconds: float,
-) -> jobs.Job | None:
-    """Mark the next eligible job ``doing`` for ``worker_id`` and return it, or None."""
-    row = await connector.execute_query_one_async(
-        FETCH_JOB, **_arguments(worker_id, include, exclude, ageing_seconds)
-    )
-    if row["id"] is None:
-        return None
-    return jobs.Job.from_row(row)
-
-
-# The same function, called once per wanted job within one statement: each call sees the
-# jobs the calls before it claimed (``doing``), so locks, pauses and ageing hold exactly as
-# for single fetches, for one round trip. The argument that reads ``attempt`` makes the
+# The function, called once per wanted job within one statement: each call sees the jobs
+# the calls before it claimed (``doing``), so locks, pauses and ageing hold as for single
+# fetches, for one round trip. A worker that does not batch asks for one job. The argument that reads ``attempt`` makes the
 # call depend on the row, so PostgreSQL runs it once per row, not once for all.
 CLAIM_JOBS = """
 SELECT job.id, job.status, job.task_name, job.priority, job.lock, job.queueing_lock,
@@ -77,8 +37,16 @@ async def claim_jobs(
     ageing_seconds: float,
     limit: int,
 ) -> list[jobs.Job]:
-    """Up to ``limit`` eligible jobs, marked ``doing`` for ``worker_id``, in claim order."""
+    """Up to ``limit`` eligible jobs, marked ``doing`` for ``worker_id``, in claim order.
+
+    No ``include`` is every queue not excluded; an empty one is none.
+    """
     rows = await connector.execute_query_all_async(
-        CLAIM_JOBS, **_arguments(worker_id, include, exclude, ageing_seconds), limit=limit
+        CLAIM_JOBS,
+        include=list(include) if include is not None else None,
+        exclude=list(exclude) if exclude else None,
+        worker_id=worker_id,
+        ageing_seconds=ageing_seconds,
+        limit=limit,
     )
     return [jobs.Job.from_row(row) for row in rows]

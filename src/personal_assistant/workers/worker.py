@@ -44,7 +44,7 @@ from personal_assistant.db.url import database_url
 from personal_assistant.jobs import queue_control
 from personal_assistant.jobs.batching import Success, SuccessWriter
 from personal_assistant.jobs.failures import FailedAttempt, describe_failure, secret_values
-from personal_assistant.jobs.fetch import claim_jobs, fetch_job
+from personal_assistant.jobs.fetch import claim_jobs
 from personal_assistant.jobs.flow import FetchFilter, FlowControl, Wait
 from personal_assistant.jobs.retry import RescheduleError
 from personal_assistant.monitoring.endpoints import worker_side_task
@@ -202,23 +202,13 @@ class AssistantWorker(Worker):
 
     async def _claim(self, choice: FetchFilter, wanted: int) -> list[jobs.Job]:
         assert self.worker_id is not None
-        ageing = self._settings.priority_ageing_seconds
         try:
-            if not self._batch_size:
-                job = await fetch_job(
-                    self.app.connector,
-                    worker_id=self.worker_id,
-                    include=choice.include,
-                    exclude=choice.exclude,
-                    ageing_seconds=ageing,
-                )
-                return [] if job is None else [job]
             return await claim_jobs(
                 self.app.connector,
                 worker_id=self.worker_id,
                 include=choice.include,
                 exclude=choice.exclude,
-                ageing_seconds=ageing,
+                ageing_seconds=self._settings.priority_ageing_seconds,
                 limit=wanted,
             )
         finally:
