@@ -38,11 +38,10 @@ from typing import Any
 from procrastinate import job_context, jobs, utils
 from procrastinate.manager import get_channel_for_queues
 from procrastinate.worker import Worker
-from psycopg.types.json import Jsonb
 
 from personal_assistant.db.url import database_url
 from personal_assistant.jobs import queue_control
-from personal_assistant.jobs.batching import Success, SuccessWriter
+from personal_assistant.jobs.batching import Ending, EndingWriter, Retry
 from personal_assistant.jobs.failures import FailedAttempt, describe_failure, secret_values
 from personal_assistant.jobs.fetch import claim_jobs
 from personal_assistant.jobs.flow import FetchFilter, FlowControl, Wait
@@ -69,30 +68,13 @@ SELECT clock_timestamp() AS looked_at,
    AND (%(queues)s::varchar[] IS NULL OR queue_name = ANY(%(queues)s::varchar[]))
 """
 
-FINISH_WITH_RESULT = """
-WITH recorded AS (
-    INSERT INTO job_results (job_id, task_name, result)
-    VALUES (%(job_id)s, %(task_name)s, %(result)s)
-    ON CONFLICT (job_id) DO UPDATE SET result = EXCLUDED.result, recorded_at = now()
-)
-SELECT procrastinate_finish_job_v1(%(job_id)s, 'succeeded', false)
-"""
-
+# A failed attempt whose job procrastinate deletes (``delete_jobs``): the error row alone,
+# before procrastinate's own finish deletes the job.
 RECORD_ERROR = """
-WITH recorded AS (
-    INSERT INTO job_errors
-           (job_id, attempt, task_name, queue, error_type, message, traceback, worker)
-    VALUES (%(job_id)s, %(attempt)s, %(task_name)s, %(queue)s, %(error_type)s, %(message)s,
-            %(traceback)s, %(worker)s)
-)
+INSERT INTO job_errors (job_id, attempt, task_name, queue, error_type, message, traceback, worker)
+VALUES (%(job_id)s, %(attempt)s, %(task_name)s, %(queue)s, %(error_type)s, %(message)s,
+        %(traceback)s, %(worker)s)
 """
-FAIL_WITH_ERROR = RECORD_ERROR + "SELECT procrastinate_finish_job_v1(%(job_id)s, 'failed', false)"
-RETRY_WITH_ERROR = (
-    RECORD_ERROR
-    + "SELECT procrastinate_retry_job_v2(%(job_id)s, %(retry_at)s, %(priority)s, %(queue_name)s,"
-    " %(lock)s)"
-)
-ERROR_ONLY = RECORD_ERROR + "SELECT 1"
 
 
 class AssistantWorker(Worker):
@@ -113,7 +95,7 @@ class AssistantWorker(Worker):
         self._secrets: list[str] | None = None
         settings = self._settings
         self._batch_size = settings.worker_batch_size if settings.worker_batching else 0
-        self._successes = SuccessWriter(self.app.connector, max(self._batch_size, 1))
+        self._endings = EndingWriter(self.app.connector, max(self._batch_size, 1))
 
     def _flow_changed(self) -> None:
         self._slot_freed.set()
@@ -318,21 +300,21 @@ class AssistantWorker(Worker):
     ) -> None:
         assert job.id is not None
         failure = self._failures.pop(job.id, None)
-        if failure is not None:
-            await self._persist_failure(job, failure, retry_decision, context, job_result)
-            return
-        result = getattr(job_result, "result", None)
-        plain_success = (
-            status == jobs.Status.SUCCEEDED
-            and retry_decision is None
-            and self.delete_jobs == jobs.DeleteJobCondition.NEVER
-        )
-        if plain_success and self._batch_size:
-            assert self.worker_id is not None
-            await self._successes.write(Success(job.id, self.worker_id, job.task_name, result))
-            self._job_ids_to_abort.pop(job.id, None)
-            return
-        if not plain_success or result is None:
+        ending = self._ending(job, status, retry_decision, job_result, failure)
+        if ending is None:
+            # An abort, or a job procrastinate deletes once ended: its own path.
+            if failure is not None:
+                await self.app.connector.execute_query_async(
+                    RECORD_ERROR,
+                    job_id=job.id,
+                    attempt=job.attempts + 1,
+                    task_name=job.task_name,
+                    queue=job.queue,
+                    error_type=failure.error_type,
+                    message=failure.message,
+                    traceback=failure.traceback,
+                    worker=self.worker_name,
+                )
             await super()._persist_job_status(
                 job=job,
                 status=status,
@@ -341,54 +323,43 @@ class AssistantWorker(Worker):
                 job_result=job_result,
             )
             return
-        await self.app.connector.execute_query_async(
-            FINISH_WITH_RESULT,
-            job_id=job.id,
-            task_name=job.task_name,
-            result=Jsonb(result),
-        )
-        assert job.id is not None
+        if self._batch_size:
+            await self._endings.write(ending)
+        else:
+            await self._endings.write_alone(ending)
         self._job_ids_to_abort.pop(job.id, None)
 
-    async def _persist_failure(
+    def _ending(
         self,
         job: jobs.Job,
-        failure: FailedAttempt,
+        status: jobs.Status,
         retry_decision: Any,
-        context: Any,
         job_result: Any,
-    ) -> None:
-        """The error row and the job's retry or failure, in one statement."""
-        params: dict[str, Any] = {
+        failure: FailedAttempt | None,
+    ) -> Ending | None:
+        """The attempt's ending for the grouped write; None for procrastinate's own path."""
+        assert job.id is not None and self.worker_id is not None
+        if self.delete_jobs != jobs.DeleteJobCondition.NEVER:
+            return None
+        common: dict[str, Any] = {
             "job_id": job.id,
-            "attempt": job.attempts + 1,
+            "worker_id": self.worker_id,
             "task_name": job.task_name,
             "queue": job.queue,
-            "error_type": failure.error_type,
-            "message": failure.message,
-            "traceback": failure.traceback,
-            "worker": self.worker_name,
+            "attempt": job.attempts + 1,
+            "error": failure,
+            "worker_name": self.worker_name,
         }
         if retry_decision is not None:
-            await self.app.connector.execute_query_async(
-                RETRY_WITH_ERROR,
-                **params,
-                retry_at=retry_decision.retry_at,
+            retry = Retry(
+                at=retry_decision.retry_at,
                 priority=retry_decision.priority,
-                queue_name=retry_decision.queue,
+                queue=retry_decision.queue,
                 lock=retry_decision.lock,
             )
-        elif self.delete_jobs == jobs.DeleteJobCondition.NEVER:
-            await self.app.connector.execute_query_async(FAIL_WITH_ERROR, **params)
-        else:
-            await self.app.connector.execute_query_async(ERROR_ONLY, **params)
-            await super()._persist_job_status(
-                job=job,
-                status=jobs.Status.FAILED,
-                retry_decision=None,
-                context=context,
-                job_result=job_result,
-            )
-            return
-        assert job.id is not None
-        self._job_ids_to_abort.pop(job.id, None)
+            return Ending(outcome="todo", retry=retry, **common)
+        if status == jobs.Status.SUCCEEDED:
+            return Ending(outcome="succeeded", result=getattr(job_result, "result", None), **common)
+        if status == jobs.Status.FAILED:
+            return Ending(outcome="failed", **common)
+        return None

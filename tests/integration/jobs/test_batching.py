@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from procrastinate import PsycopgConnector
 
-from personal_assistant.jobs.batching import Success, SuccessWriter
+from personal_assistant.jobs.batching import Ending, EndingWriter, Retry
+from personal_assistant.jobs.failures import FailedAttempt
 from personal_assistant.jobs.fetch import claim_jobs as claim
 from tests.support.db import query, scalar
 
@@ -44,6 +46,13 @@ async def claim_jobs(
     return await claim(
         connector, worker_id=worker_id, include=queues, exclude=None, ageing_seconds=0,
         limit=limit,
+    )  # fmt: skip
+
+
+def _success(job_id: int, worker_id: int, result: Any) -> Ending:
+    return Ending(
+        job_id=job_id, worker_id=worker_id, task_name="t", queue="q", attempt=1,
+        outcome="succeeded", result=result,
     )  # fmt: skip
 
 
@@ -100,12 +109,10 @@ async def test_grouped_successes_write_results_and_succeeded_events(database_url
     try:
         worker = _worker_id(database_url)
         claimed = await claim_jobs(connector, None, worker, limit=12)
-        writer = SuccessWriter(connector, max_batch=5)
+        writer = EndingWriter(connector, max_batch=5)
         await asyncio.gather(
             *(
-                writer.write(
-                    Success(job.id or 0, worker, job.task_name, {"n": n} if n % 2 else None)
-                )
+                writer.write(_success(job.id or 0, worker, {"n": n} if n % 2 else None))
                 for n, job in enumerate(claimed)
             )
         )
@@ -132,11 +139,90 @@ async def test_a_success_for_a_job_no_longer_running_changes_nothing(database_ur
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute("UPDATE procrastinate_jobs SET status = 'todo' WHERE id = %s", (job_id,))
         # A rescue put it back: the first worker's late success must not mark it done,
-        await SuccessWriter(connector, max_batch=5).write(Success(job_id, first, "t", None))
+        await EndingWriter(connector, max_batch=5).write(_success(job_id, first, None))
         assert scalar(database_url, "SELECT status::text FROM procrastinate_jobs") == "todo"
         # nor, once another worker has claimed it, end that worker's run.
         await claim_jobs(connector, None, second, limit=1)
-        await SuccessWriter(connector, max_batch=5).write(Success(job_id, first, "t", None))
+        await EndingWriter(connector, max_batch=5).write(_success(job_id, first, None))
     finally:
         await connector.close_async()
     assert scalar(database_url, "SELECT status::text FROM procrastinate_jobs") == "doing"
+
+
+async def test_one_group_ends_jobs_exactly_as_procrastinates_own_functions(
+    database_url: str,
+) -> None:
+    """Successes, failures and retries (one of them of a job whose abort was requested)
+    in one statement leave the same rows and events as finish_job and retry_job."""
+    retry_at = "2999-01-01T00:00:00+00:00"
+    endings = [
+        ("succeeded", None, False),
+        ("failed", None, False),
+        ("todo", Retry(at=datetime.fromisoformat(retry_at), priority=7, lock="L2"), False),
+        ("todo", Retry(at=None, queue="later"), False),
+        ("todo", Retry(at=datetime.fromisoformat(retry_at)), True),
+    ]
+    grouped = _insert(database_url, *({} for _ in endings))
+    alone = _insert(database_url, *({} for _ in endings))
+    connector = await _connector(database_url)
+    try:
+        worker = _worker_id(database_url)
+        assert len(await claim_jobs(connector, None, worker, limit=20)) == 2 * len(endings)
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            for (_, _, abort), a, b in zip(endings, grouped, alone, strict=True):
+                if abort:
+                    conn.execute(
+                        "UPDATE procrastinate_jobs SET abort_requested = true WHERE id = ANY(%s)",
+                        ([a, b],),
+                    )
+        error = FailedAttempt("ValueError", "bad", "Traceback ...")
+        await asyncio.gather(
+            *(
+                EndingWriter(connector, max_batch=10).write(
+                    Ending(
+                        job_id=job_id,
+                        worker_id=worker,
+                        task_name="t",
+                        queue="q",
+                        attempt=1,
+                        outcome=outcome,
+                        retry=retry,
+                        error=None if outcome == "succeeded" else error,
+                        worker_name="w",
+                    )
+                )
+                for (outcome, retry, _), job_id in zip(endings, grouped, strict=True)
+            )
+        )
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            for (outcome, retry, _), job_id in zip(endings, alone, strict=True):
+                if retry is None:
+                    conn.execute(
+                        "SELECT procrastinate_finish_job_v1(%s, %s, false)", (job_id, outcome)
+                    )
+                else:
+                    conn.execute(
+                        "SELECT procrastinate_retry_job_v2(%s, %s, %s, %s, %s)",
+                        (job_id, retry.at, retry.priority, retry.queue, retry.lock),
+                    )
+    finally:
+        await connector.close_async()
+    # abort_requested left aside: cleared on every ended job (retry_job keeps it set).
+    columns = "status::text, attempts, scheduled_at, priority, queue_name, lock"
+    for a, b in zip(grouped, alone, strict=True):
+        assert query(
+            database_url, f"SELECT {columns} FROM procrastinate_jobs WHERE id = %s", a
+        ) == (query(database_url, f"SELECT {columns} FROM procrastinate_jobs WHERE id = %s", b))
+        events = "SELECT type::text FROM procrastinate_events WHERE job_id = %s ORDER BY id"
+        assert query(database_url, events, a) == query(database_url, events, b)
+    statuses = [
+        scalar(database_url, "SELECT status::text FROM procrastinate_jobs WHERE id = %s", a)
+        for a in grouped
+    ]
+    assert statuses == ["succeeded", "failed", "todo", "todo", "failed"]
+    cleared = "SELECT bool_or(abort_requested) FROM procrastinate_jobs WHERE id = ANY(%s)"
+    assert scalar(database_url, cleared, grouped) is False
+    assert query(
+        database_url,
+        "SELECT job_id, error_type, message, worker FROM job_errors ORDER BY job_id",
+    ) == [(job_id, "ValueError", "bad", "w") for job_id in grouped[1:]]
