@@ -3,6 +3,10 @@
 ``pa_fetch_job`` (alembic revision 0012) is procrastinate's fetch plus two rules: a job of
 a paused queue is never taken, and a waiting job counts one priority higher per
 ``PA_PRIORITY_AGEING_SECONDS`` waited, so a stream of urgent jobs cannot starve the rest.
+``pa_claim_jobs`` (revision 0015) claims many at once under the same rules: one UPDATE
+when ageing cannot change the order (one priority level waiting), else ``pa_fetch_job``
+once per job until one comes back empty.
+
 The worker narrows the queues further (``include``/``exclude``) for its own reasons:
 queues at their scaled concurrency, or held back by its resource guard.
 """
@@ -14,17 +18,12 @@ from typing import Any
 
 from procrastinate import jobs
 
-# The function, called once per wanted job within one statement: each call sees the jobs
-# the calls before it claimed (``doing``), so locks, pauses and ageing hold as for single
-# fetches, for one round trip. A worker that does not batch asks for one job. The argument that reads ``attempt`` makes the
-# call depend on the row, so PostgreSQL runs it once per row, not once for all.
+# One round trip for the whole batch; a worker that does not batch asks for one job.
 CLAIM_JOBS = """
 SELECT job.id, job.status, job.task_name, job.priority, job.lock, job.queueing_lock,
        job.args, job.scheduled_at, job.queue_name, job.attempts, job.worker_id
-  FROM generate_series(1, %(limit)s) AS attempt
- CROSS JOIN LATERAL pa_fetch_job(%(include)s::varchar[], %(exclude)s::varchar[],
-                                 %(worker_id)s + 0 * attempt, %(ageing_seconds)s) AS job
- WHERE job.id IS NOT NULL
+  FROM pa_claim_jobs(%(include)s::varchar[], %(exclude)s::varchar[], %(worker_id)s,
+                     %(ageing_seconds)s, %(limit)s) AS job
 """
 
 
