@@ -33,10 +33,7 @@ NOT_IN_JOBS_LIST = (
     *NOT_IN_A_WORKER,
 )
 
-REPORT = (
-    "import json, sys\n"
-    "print(json.dumps(sorted(set(sys.modules) & set(sys.argv[1:]))))\n"
-)
+REPORT = "import json, sys\nprint(json.dumps(sorted(set(sys.modules) & set(sys.argv[1:]))))\n"
 
 
 def loaded(body: str, names: tuple[str, ...]) -> list[str]:
