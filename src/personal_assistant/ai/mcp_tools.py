@@ -13,13 +13,15 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from personal_assistant.errors import AssistantError
 from personal_assistant.logs import log_fields
 from personal_assistant.mcp_client.calls import call_tool, list_tools
 from personal_assistant.mcp_client.patterns import allows, servers_of
-from personal_assistant.mcp_client.schemas import ToolInfo
+
+if TYPE_CHECKING:
+    from personal_assistant.mcp_client.schemas import ToolInfo
 
 logger = logging.getLogger("personal_assistant.ai")
 

@@ -9,7 +9,6 @@ from personal_assistant.cli.runtime import console, in_session, print_json
 from personal_assistant.cli.terminal import styled
 from personal_assistant.errors import BadInput
 from personal_assistant.jobs import control, inspect
-from personal_assistant.jobs.lookup import task_filter
 from personal_assistant.jobs.rescue import rescue_stalled_jobs
 from personal_assistant.settings import QUEUES, get_settings
 
@@ -35,7 +34,11 @@ def list_jobs(
 ) -> None:
     """List jobs, newest first."""
     _check_filters(status, queue)
-    task = task_filter(task)
+    if task is not None:
+        # A short name is resolved by the App (procrastinate, every domain): loaded only then.
+        from personal_assistant.jobs.lookup import task_filter
+
+        task = task_filter(task)
     jobs = in_session(
         lambda s: inspect.list_jobs(s, status=status, queue=queue, task=task, limit=limit)
     )

@@ -20,7 +20,8 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from personal_assistant.mcp_client.config import ServerConfig
-from personal_assistant.mcp_client.errors import McpUnavailable, describe, is_transport_error
+from personal_assistant.mcp_client.errors import McpUnavailable
+from personal_assistant.mcp_client.failures import describe, is_transport_error
 from personal_assistant.settings import get_settings
 
 
