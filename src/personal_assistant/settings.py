@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     heartbeat_interval_seconds: float = Field(default=5.0, gt=0)
     stalled_after_seconds: float = Field(default=30.0, gt=0)
     poll_interval_seconds: float = Field(default=5.0, gt=0)
-    # Claim jobs and write successes many per statement (see workers/batching.py).
+    # Claim jobs and write job ends many per statement (see jobs/batching.py).
     worker_batching: bool = True
     worker_batch_size: int = Field(default=50, ge=1, le=1000)
     watchdog_interval_seconds: float = Field(default=2.0, gt=0)

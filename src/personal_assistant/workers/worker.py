@@ -11,8 +11,9 @@
   from queues the ``jobs.flow`` gate allows (scaled concurrency, resource guard). The
   listener also hears ``queue_controls`` changes, so a pause or scale applies at once.
 - Batches (``PA_WORKER_BATCHING``, on by default): one statement claims as many jobs as
-  the worker has free slots (``jobs.fetch.claim_jobs``), and successes are written in
-  groups (``jobs/batching.py``). Off, jobs are fetched and finished one by one.
+  the worker has free slots (``jobs.fetch.claim_jobs``), and endings (successes,
+  failures, retries) are written in groups (``jobs/batching.py``). Off, jobs are fetched
+  and ended one by one, with the same statements.
 - Results: the JSON result the middleware prepared is written in the same statement
   that marks the job succeeded, and a result exists exactly when its job succeeded.
 - Errors: a failed attempt's exception (type, message, traceback tail, secrets masked)
