@@ -9,6 +9,7 @@ Create Date: 2026-11-30
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,25 +20,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # A job is eligible when it waits in one of the wanted queues, is due, its queue is not
-# paused, and procrastinate's lock rule lets it start (same rule as
-# procrastinate_fetch_job_v2).
-ELIGIBLE = """
-    j.status = 'todo'
-    AND (include_queues IS NULL OR j.queue_name = ANY(include_queues))
-    AND (exclude_queues IS NULL OR NOT j.queue_name = ANY(exclude_queues))
-    AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
-    AND NOT EXISTS (
-        SELECT 1 FROM queue_controls qc WHERE qc.queue = j.queue_name AND qc.paused
-    )
-    AND NOT EXISTS (
-        SELECT 1 FROM procrastinate_jobs AS other
-         WHERE j.lock IS NOT NULL AND other.lock = j.lock
-           AND (other.status = 'doing'
-                OR (other.status = 'todo'
-                    AND (other.priority > j.priority
-                         OR (other.priority = j.priority AND other.id < j.id))))
-    )
-"""
+# paused, and procrastinate's lock rule lets it start (revision 0015 reuses it).
+ELIGIBLE = (Path(__file__).with_name("sql") / "pa_eligible_job_v1.sql").read_text(encoding="utf-8")
 
 FETCH_FUNCTION = f"""
 CREATE FUNCTION pa_fetch_job(

@@ -8,6 +8,7 @@ Create Date: 2026-11-30
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from alembic import op
 
@@ -16,27 +17,9 @@ down_revision: str | Sequence[str] | None = "0014_mcp"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The eligibility rule of pa_fetch_job (revision 0012), frozen here as this revision
-# wrote it: due, in a wanted queue, queue not paused, and procrastinate's lock rule. Within
-# one snapshot only the head of each lock is eligible, so a set of eligible jobs never
-# holds two jobs of one lock.
-ELIGIBLE = """
-    j.status = 'todo'
-    AND (include_queues IS NULL OR j.queue_name = ANY(include_queues))
-    AND (exclude_queues IS NULL OR NOT j.queue_name = ANY(exclude_queues))
-    AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
-    AND NOT EXISTS (
-        SELECT 1 FROM queue_controls qc WHERE qc.queue = j.queue_name AND qc.paused
-    )
-    AND NOT EXISTS (
-        SELECT 1 FROM procrastinate_jobs AS other
-         WHERE j.lock IS NOT NULL AND other.lock = j.lock
-           AND (other.status = 'doing'
-                OR (other.status = 'todo'
-                    AND (other.priority > j.priority
-                         OR (other.priority = j.priority AND other.id < j.id))))
-    )
-"""
+# The eligibility rule of pa_fetch_job (revision 0012). Within one snapshot only the head
+# of each lock is eligible, so a set of eligible jobs never holds two jobs of one lock.
+ELIGIBLE = (Path(__file__).with_name("sql") / "pa_eligible_job_v1.sql").read_text(encoding="utf-8")
 
 CLAIM_FUNCTION = f"""
 CREATE FUNCTION pa_claim_jobs(

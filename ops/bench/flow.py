@@ -6,6 +6,8 @@
   waiting jobs (whole command, process start included), and the service call alone.
 - fetch: median time of one ``pa_fetch_job`` with ``--jobs`` waiting jobs spread over
   ``--levels`` priorities, ageing on and off.
+- claim: median time of one ``pa_claim_jobs`` of ``--batch`` jobs (a worker's batched
+  claim), over ``--levels`` priorities and over one, ageing on and off.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+from psycopg.abc import Query
 
 sys.path.append(str(Path(__file__).resolve().parents[2]))
 
@@ -29,6 +32,9 @@ INSERT INTO procrastinate_jobs (queue_name, task_name, priority, args)
 SELECT 'maintenance_tasks', 'maintenance:ping', i %% %s, '{}'::jsonb
   FROM generate_series(1, %s) AS i
 """
+
+
+FETCH_V2 = "SELECT id FROM procrastinate_fetch_job_v2(NULL, %s)"
 
 
 def progress(message: str) -> None:
@@ -67,28 +73,31 @@ def cancel_service(url: str, jobs: int) -> float:
     return elapsed
 
 
-def fetch_times(
-    url: str, jobs: int, levels: int, ageing: float | None, fetches: int
+def statement_times(
+    url: str, jobs: int, levels: int, statement: Query, params: tuple[object, ...], repeats: int
 ) -> list[float]:
-    """Fetch times of pa_fetch_job (ageing None: procrastinate's own fetch, the baseline)."""
+    """Times of ``statement`` (its first parameter: a worker id) on a freshly filled queue."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DELETE FROM procrastinate_jobs")
         conn.execute(INSERT, (levels, jobs))
+        conn.execute("ANALYZE procrastinate_jobs")
         worker = conn.execute("INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING id")
         worker_id = worker.fetchone()[0]  # type: ignore[index]
         times = []
-        for _ in range(fetches):
+        for _ in range(repeats):
             started = time.perf_counter()
-            if ageing is None:
-                conn.execute(
-                    "SELECT id FROM procrastinate_fetch_job_v2(NULL, %s)", (worker_id,)
-                ).fetchone()
-            else:
-                conn.execute(
-                    "SELECT id FROM pa_fetch_job(NULL, NULL, %s, %s)", (worker_id, ageing)
-                ).fetchone()
+            if not conn.execute(statement, (worker_id, *params)).fetchall():
+                raise SystemExit("the queue ran dry: raise --jobs")
             times.append(time.perf_counter() - started)
     return times
+
+
+def report(label: str, times: list[float]) -> None:
+    print(
+        f"  {label:<44} "
+        f"median {statistics.median(times) * 1000:.2f} ms, "
+        f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.2f} ms"
+    )
 
 
 def main() -> None:
@@ -97,6 +106,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--levels", type=int, default=5)
     parser.add_argument("--fetches", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=10, help="jobs per claim")
     parser.add_argument("--database-url", help="a server where databases may be created")
     args = parser.parse_args()
 
@@ -122,19 +132,23 @@ def main() -> None:
         print(f"  pa-tasks jobs cancel --status todo ... --yes  {statistics.median(cli):.2f} s")
         print(f"  control.cancel_waiting (service only)         {statistics.median(service):.2f} s")
         print(f"one fetch, {args.jobs:,} waiting jobs over {args.levels} priorities:")
-        for ageing in (None, 0.0, 60.0):
-            times = fetch_times(url, args.jobs, args.levels, ageing, args.fetches)
-            if ageing is None:
-                label = "procrastinate_fetch_job_v2"
-            else:
-                label = (
-                    f"pa_fetch_job, ageing {ageing:g} s" if ageing else "pa_fetch_job, no ageing"
-                )
-            print(
-                f"  {label:<34} "
-                f"median {statistics.median(times) * 1000:.2f} ms, "
-                f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.2f} ms"
+        fetch = "SELECT id FROM pa_fetch_job(NULL, NULL, %s, %s)"
+        report(
+            "procrastinate_fetch_job_v2",
+            statement_times(url, args.jobs, args.levels, FETCH_V2, (), args.fetches),
+        )
+        for ageing in (0.0, 60.0):
+            label = f"pa_fetch_job, ageing {ageing:g} s" if ageing else "pa_fetch_job, no ageing"
+            report(
+                label, statement_times(url, args.jobs, args.levels, fetch, (ageing,), args.fetches)
             )
+        print(f"one claim of {args.batch} jobs, {args.jobs:,} waiting jobs:")
+        claim = "SELECT id FROM pa_claim_jobs(NULL, NULL, %s, %s, %s)"
+        for levels, ageing in ((1, 60.0), (args.levels, 0.0), (args.levels, 60.0)):
+            times = statement_times(
+                url, args.jobs, levels, claim, (ageing, args.batch), args.fetches
+            )
+            report(f"pa_claim_jobs, {levels} priorities, ageing {ageing:g} s", times)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(

@@ -58,25 +58,22 @@ def test_a_worker_process_loads_no_library_of_one_task_only() -> None:
     assert loaded(body, NOT_IN_A_WORKER) == []
 
 
-def test_listing_jobs_loads_no_queue_machinery(database_url: str) -> None:
-    body = (
+def listing_jobs(*options: str) -> str:
+    """A process body: ``pa-tasks jobs list --json`` with ``options``, on an empty queue."""
+    return (
         "import contextlib, io, json\n"
         "from personal_assistant.cli.main import main\n"
         "out = io.StringIO()\n"
         "with contextlib.redirect_stdout(out):\n"
-        "    main(['jobs', 'list', '--json'])\n"
+        f"    main(['jobs', 'list', *{list(options)!r}, '--json'])\n"
         "assert json.loads(out.getvalue()) == []\n"
     )
-    assert loaded(body, NOT_IN_JOBS_LIST) == []
+
+
+def test_listing_jobs_loads_no_queue_machinery(database_url: str) -> None:
+    assert loaded(listing_jobs(), NOT_IN_JOBS_LIST) == []
 
 
 def test_filtering_jobs_by_a_short_task_name_still_resolves_it(database_url: str) -> None:
-    body = (
-        "import contextlib, io, json\n"
-        "from personal_assistant.cli.main import main\n"
-        "out = io.StringIO()\n"
-        "with contextlib.redirect_stdout(out):\n"
-        "    main(['jobs', 'list', '--task', 'ping', '--json'])\n"
-        "assert json.loads(out.getvalue()) == []\n"
-    )
-    assert loaded(body, ("personal_assistant.jobs.app",)) == ["personal_assistant.jobs.app"]
+    found = loaded(listing_jobs("--task", "ping"), ("personal_assistant.jobs.app",))
+    assert found == ["personal_assistant.jobs.app"]
