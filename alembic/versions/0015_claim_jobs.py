@@ -42,12 +42,9 @@ BEGIN
     IF wanted < 1 THEN
         RETURN;
     END IF;
+    -- Both ends come from the priority index.
     IF ageing_seconds > 0
-       AND (SELECT priority FROM procrastinate_jobs WHERE status = 'todo'
-             ORDER BY priority DESC LIMIT 1)
-           IS DISTINCT FROM
-           (SELECT priority FROM procrastinate_jobs WHERE status = 'todo'
-             ORDER BY priority ASC LIMIT 1)
+       AND (SELECT min(priority) <> max(priority) FROM procrastinate_jobs WHERE status = 'todo')
     THEN
         FOR attempt IN 1..wanted LOOP
             claimed := pa_fetch_job(include_queues, exclude_queues, p_worker_id, ageing_seconds);
