@@ -226,3 +226,35 @@ async def test_one_group_ends_jobs_exactly_as_procrastinates_own_functions(
         database_url,
         "SELECT job_id, error_type, message, worker FROM job_errors ORDER BY job_id",
     ) == [(job_id, "ValueError", "bad", "w") for job_id in grouped[1:]]
+
+
+async def test_a_batch_claim_with_several_priorities_keeps_the_ageing_order(
+    database_url: str,
+) -> None:
+    old, urgent, fresh, locked, locked_next = _insert(
+        database_url,
+        {"priority": 0},
+        {"priority": 5},
+        {"priority": 4},
+        {"priority": 3, "lock": "L"},
+        {"priority": 3, "lock": "L"},
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        # Waiting 200 s at 30 s per level: counts as priority 6, above the urgent 5.
+        conn.execute(
+            "UPDATE procrastinate_events SET at = at - interval '200 seconds'"
+            " WHERE job_id = %s AND type = 'deferred'",
+            (old,),
+        )
+    connector = await _connector(database_url)
+    try:
+        worker = _worker_id(database_url)
+        claimed = await claim(
+            connector, worker_id=worker, include=None, exclude=None, ageing_seconds=30, limit=10
+        )
+    finally:
+        await connector.close_async()
+    # One job per lock, even when claimed one by one within the statement.
+    assert [job.id for job in claimed] == [old, urgent, fresh, locked]
+    status = "SELECT status::text FROM procrastinate_jobs WHERE id = %s"
+    assert scalar(database_url, status, locked_next) == "todo"
