@@ -1,13 +1,12 @@
-"""Flow-control figures: cancel by filter, and the cost of the ageing fetch.
+"""Flow-control figures: cancel by filter, and the cost of claims with and without ageing.
 
     .venv/bin/python ops/bench/flow.py [--jobs 10000] [--runs 3] [--database-url URL]
 
 - cancel: ``pa-tasks jobs cancel --status todo --queue Q --task T --yes`` on ``--jobs``
   waiting jobs (whole command, process start included), and the service call alone.
-- fetch: median time of one ``pa_fetch_job`` with ``--jobs`` waiting jobs spread over
-  ``--levels`` priorities, ageing on and off.
-- claim: median time of one ``pa_claim_jobs`` of ``--batch`` jobs (a worker's batched
-  claim), over ``--levels`` priorities and over one, ageing on and off.
+- claim: median time of one ``pa_claim_jobs`` of one job (a worker that does not batch)
+  and of ``--batch`` jobs, with ``--jobs`` waiting jobs spread over ``--levels``
+  priorities or over one, ageing on and off; procrastinate's own fetch as the baseline.
 """
 
 from __future__ import annotations
@@ -78,7 +77,7 @@ def statement_times(
 ) -> list[float]:
     """Times of ``statement`` (its first parameter: a worker id) on a freshly filled queue."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DELETE FROM procrastinate_jobs")
+        conn.execute("TRUNCATE procrastinate_jobs CASCADE")  # no dead rows from the last figure
         conn.execute(INSERT, (levels, jobs))
         conn.execute("ANALYZE procrastinate_jobs")
         worker = conn.execute("INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING id")
@@ -94,7 +93,7 @@ def statement_times(
 
 def report(label: str, times: list[float]) -> None:
     print(
-        f"  {label:<44} "
+        f"  {label:<52} "
         f"median {statistics.median(times) * 1000:.2f} ms, "
         f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.2f} ms"
     )
@@ -131,24 +130,19 @@ def main() -> None:
         print(f"cancel by filter, {args.jobs:,} waiting jobs, median of {args.runs} runs:")
         print(f"  pa-tasks jobs cancel --status todo ... --yes  {statistics.median(cli):.2f} s")
         print(f"  control.cancel_waiting (service only)         {statistics.median(service):.2f} s")
-        print(f"one fetch, {args.jobs:,} waiting jobs over {args.levels} priorities:")
-        fetch = "SELECT id FROM pa_fetch_job(NULL, NULL, %s, %s)"
+        print(f"{args.jobs:,} waiting jobs:")
         report(
-            "procrastinate_fetch_job_v2",
+            f"procrastinate_fetch_job_v2, {args.levels} priorities",
             statement_times(url, args.jobs, args.levels, FETCH_V2, (), args.fetches),
         )
-        for ageing in (0.0, 60.0):
-            label = f"pa_fetch_job, ageing {ageing:g} s" if ageing else "pa_fetch_job, no ageing"
-            report(
-                label, statement_times(url, args.jobs, args.levels, fetch, (ageing,), args.fetches)
-            )
-        print(f"one claim of {args.batch} jobs, {args.jobs:,} waiting jobs:")
         claim = "SELECT id FROM pa_claim_jobs(NULL, NULL, %s, %s, %s)"
-        for levels, ageing in ((1, 60.0), (args.levels, 0.0), (args.levels, 60.0)):
-            times = statement_times(
-                url, args.jobs, levels, claim, (ageing, args.batch), args.fetches
-            )
-            report(f"pa_claim_jobs, {levels} priorities, ageing {ageing:g} s", times)
+        for wanted in (1, args.batch):
+            for levels, ageing in ((1, 60.0), (args.levels, 0.0), (args.levels, 60.0)):
+                times = statement_times(
+                    url, args.jobs, levels, claim, (ageing, wanted), args.fetches
+                )
+                label = f"pa_claim_jobs of {wanted}, {levels} priorities, ageing {ageing:g} s"
+                report(label, times)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(

@@ -1,11 +1,9 @@
 """The one place a worker claims its next jobs.
 
-``pa_fetch_job`` (alembic revision 0012) is procrastinate's fetch plus two rules: a job of
-a paused queue is never taken, and a waiting job counts one priority higher per
-``PA_PRIORITY_AGEING_SECONDS`` waited, so a stream of urgent jobs cannot starve the rest.
-``pa_claim_jobs`` (revision 0015) claims many at once under the same rules: one UPDATE
-when ageing cannot change the order (one priority level waiting), else ``pa_fetch_job``
-once per job until one comes back empty.
+``pa_claim_jobs`` (alembic revision 0015) is procrastinate's fetch, for many jobs in one
+UPDATE, plus two rules: a job of a paused queue is never taken, and a waiting job counts
+one priority higher per ``PA_PRIORITY_AGEING_SECONDS`` waited, so a stream of urgent jobs
+cannot starve the rest.
 
 The worker narrows the queues further (``include``/``exclude``) for its own reasons:
 queues at their scaled concurrency, or held back by its resource guard.
