@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import typer
 
 from personal_assistant.cli.output import table
 from personal_assistant.cli.runtime import console, print_json, run
 from personal_assistant.db.url import database_url
 from personal_assistant.files import archive as arc
-from personal_assistant.files.backup import create_backup
+from personal_assistant.files.backup import BackupResult, create_backup, unused_second
 from personal_assistant.files.restore import restore_backup
 from personal_assistant.files.signing import configured_key
 from personal_assistant.settings import get_settings
@@ -48,17 +46,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 @app.command("create")
 def create_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Make a backup now, in this process, and prune old ones (PA_BACKUP_KEEP)."""
-    settings = get_settings()
-    result = run(
-        create_backup(
-            database_url(),
-            settings.backup_dir,
-            taken_at=datetime.now(UTC),
-            keep=settings.backup_keep,
-            method=settings.backup_method,
-            signing_key=configured_key(),
-        )
-    )
+    result = run(_create())
     if as_json:
         print_json(result.as_json())
         return
@@ -70,6 +58,18 @@ def create_command(as_json: bool = typer.Option(False, "--json", help="Print JSO
         console.print(f"  note: {result.note}")
     for name in result.removed:
         console.print(f"  removed old backup {name}")
+
+
+async def _create() -> BackupResult:
+    settings = get_settings()
+    return await create_backup(
+        database_url(),
+        settings.backup_dir,
+        taken_at=await unused_second(settings.backup_dir),
+        keep=settings.backup_keep,
+        method=settings.backup_method,
+        signing_key=configured_key(),
+    )
 
 
 @app.command("verify")

@@ -137,6 +137,20 @@ async def create_backup(
     return result
 
 
+async def unused_second(directory: Path) -> datetime:
+    """Now, or the next second when a backup already bears this second's name.
+
+    Names are per second and ``create_backup`` keeps an archive of its name (a retried job
+    must not copy twice), so a backup taken by hand waits for a name of its own rather
+    than return, or replace, one taken moments before.
+    """
+    taken_at = datetime.now(UTC)
+    while arc.archive_path(directory, arc.backup_name(taken_at)).exists():
+        await asyncio.sleep(1 - taken_at.microsecond / 1_000_000)
+        taken_at = datetime.now(UTC)
+    return taken_at
+
+
 def _staging_dir(directory: Path, name: str) -> Path:
     # Inside the backup directory, so the finished archive is renamed, not copied.
     private_dir(directory)
