@@ -18,10 +18,10 @@ def results(url: str, task: str) -> list[dict[str, float]]:
     return [r[0] for r in rows]
 
 
-def three_workers(tmp_path: Path) -> list[WorkerProcess]:
+def three_workers(tmp_path: Path, concurrency: int = 4) -> list[WorkerProcess]:
     workers = [
         WorkerProcess(
-            ["--queues", "maintenance_tasks", "--concurrency", "4", "--name", f"w{i}"],
+            ["--queues", "maintenance_tasks", "--concurrency", str(concurrency), "--name", f"w{i}"],
             tmp_path / f"w{i}.log",
             env=EXTRA,
         )
@@ -54,7 +54,9 @@ def test_concurrency_per_key_never_exceeds_its_limit(
         key = "alice" if i < 6 else "bob"
         args = json.dumps({"key": key, "seconds": 0.6})
         assert run_cli("defer", "limited:hold", "--args", args).code == 0
-    workers = three_workers(tmp_path)
+    # One slot each: three slots could run three of alice's jobs at once, so only the
+    # limit keeps her at two, and no worker can take every job while the others wait.
+    workers = three_workers(tmp_path, concurrency=1)
     try:
         wait_for(lambda: len(results(database_url, "limited:hold")) == 8, 60, "all holds")
     finally:
