@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from itertools import pairwise
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_assistant.ai.deferral import RUN_NOW_PRIORITY, cancel_job, defer_run
@@ -83,9 +83,15 @@ def _check_frequency(rule: Schedule, now: datetime) -> None:
         )
 
 
+# Held until the caller's transaction ends: two creations (or resumptions) for one user
+# count one after the other, so together they cannot pass the cap.
+LOCK_USER_TASKS = text("SELECT pg_advisory_xact_lock(hashtext('ai_tasks:' || :user_id))")
+
+
 async def _check_room(session: AsyncSession, user_id: str) -> None:
     """Refuse one more live task for a user who has PA_AI_MAX_ACTIVE_TASKS_PER_USER."""
     cap = get_settings().ai_max_active_tasks_per_user
+    await session.execute(LOCK_USER_TASKS, {"user_id": user_id})
     live = await session.scalar(
         select(func.count())
         .select_from(AITask)

@@ -3,6 +3,7 @@ how many tasks a user has and a run creates, who gets its email, how many tools 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -111,6 +112,28 @@ async def test_the_active_task_cap_per_user(
         await lifecycle.pause_task(session, first)
     with pytest.raises(BadInput, match="already has 2 active"):
         await _task()  # a paused task still counts: resuming it must stay possible
+    await dispose_engine()
+    assert scalar(database_url, "SELECT count(*) FROM ai_tasks WHERE user_id = 'ada'") == 2
+
+
+async def test_concurrent_creations_cannot_pass_the_cap_together(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PA_AI_MAX_ACTIVE_TASKS_PER_USER", "2")
+    reset_process_caches()
+    await _task()
+    async with session_scope() as session:
+        # The second task, not yet committed: a third creation must wait for this
+        # transaction, then count both, rather than count one and pass.
+        await lifecycle.create_task(
+            session, user_id="ada", title="Planner", instructions=INSTRUCTIONS,
+            schedule="every day at 9",
+        )  # fmt: skip
+        third = asyncio.create_task(_task())
+        await asyncio.sleep(0.5)
+        assert not third.done()
+    with pytest.raises(BadInput, match="already has 2 active"):
+        await third
     await dispose_engine()
     assert scalar(database_url, "SELECT count(*) FROM ai_tasks WHERE user_id = 'ada'") == 2
 
