@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,6 +37,20 @@ def test_a_bad_setting_is_one_line_naming_it_before_any_command(
     assert lines[0].startswith(f"error: invalid setting {variable}: ")
     assert expected in lines[0]
     assert "Traceback" not in result.err
+
+
+def test_the_bare_procrastinate_worker_gives_the_same_line(database_url: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "procrastinate", "--app=personal_assistant.workers.app.app",
+         "worker"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PA_SMTP_PORT": "smtp"},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: invalid setting PA_SMTP_PORT: Input should be a valid integer, unable to parse"
+        " string as an integer"
+    ]
 
 
 def test_log_level_is_read_in_any_case(database_url: str) -> None:
