@@ -128,8 +128,9 @@ class EndingWriter:
     The first caller while nothing is in flight becomes the writer: it writes its own
     ending and every one queued while its statement ran, until none is left. The others
     wait for their write. A failed statement fails every caller in its group, as a
-    failed ``finish_job`` would have failed each of them. ``write_alone`` skips the
-    grouping, for a worker that ends its jobs one by one.
+    failed ``finish_job`` would have failed each of them. With ``max_batch`` of one (a
+    worker that ends its jobs one by one) there is no group: each ending is written at
+    once, in its own statement.
     """
 
     def __init__(self, connector: BaseConnector, max_batch: int) -> None:
@@ -139,6 +140,9 @@ class EndingWriter:
         self._writing = False
 
     async def write(self, ending: Ending) -> None:
+        if self._max_batch <= 1:
+            self._report_unwritten([ending], await self._execute([ending]))
+            return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queued.append((ending, done))
         if not self._writing:
@@ -157,9 +161,6 @@ class EndingWriter:
             finally:
                 self._writing = False
         await done
-
-    async def write_alone(self, ending: Ending) -> None:
-        self._report_unwritten([ending], await self._execute([ending]))
 
     async def _execute(self, endings: list[Ending]) -> set[int]:
         rows = await self._connector.execute_query_all_async(WRITE_ENDINGS, **_parameters(endings))

@@ -66,8 +66,9 @@ def _policy() -> BreakerPolicy:
 
 async def list_tools(server_name: str) -> list[ToolInfo]:
     """The tools of a configured server, as it lists them now."""
-    # The SDK loads at the first call, not in every worker (memory, startup).
-    from personal_assistant.mcp_client import exchange
+    from personal_assistant.mcp_client import (
+        exchange,
+    )  # loaded at the first call (module docstring)
 
     return await exchange.listed(server_named(server_name))
 
@@ -76,8 +77,9 @@ async def check_call(server_name: str, tool_name: str, arguments: dict[str, Any]
     """Before anything is stored: the server is known, has the tool, and the arguments
     match its input schema. An unreachable server is bad input here (nothing is written).
     """
-    # The SDK loads at the first call, not in every worker (memory, startup).
-    from personal_assistant.mcp_client import exchange
+    from personal_assistant.mcp_client import (
+        exchange,
+    )  # loaded at the first call (module docstring)
 
     server = server_named(server_name)
     try:
@@ -89,8 +91,9 @@ async def check_call(server_name: str, tool_name: str, arguments: dict[str, Any]
 
 async def call_tool(server_name: str, tool_name: str, arguments: dict[str, Any]) -> ToolResult:
     """Call the tool once (behind the server's breaker) and return its capped result."""
-    # The SDK loads at the first call, not in every worker (memory, startup).
-    from personal_assistant.mcp_client import exchange
+    from personal_assistant.mcp_client import (
+        exchange,
+    )  # loaded at the first call (module docstring)
 
     server = server_named(server_name)
     answer: Answer = await call_through(

@@ -324,10 +324,7 @@ class AssistantWorker(Worker):
                 job_result=job_result,
             )
             return
-        if self._batch_size:
-            await self._endings.write(ending)
-        else:
-            await self._endings.write_alone(ending)
+        await self._endings.write(ending)
         self._job_ids_to_abort.pop(job.id, None)
 
     def _ending(
